@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gonghui.core.errors import NotFound
+
+from .models import AuditLog, User
+from .permissions import require_manage_accounts
+from .scope import scope_q
+
+
+def account_list_visible_to(*, actor) -> QuerySet[User]:
+    """Officer accounts bound to unions in the actor's subtree (admins only)."""
+    require_manage_accounts(actor)
+    return (
+        User.objects.filter(org__isnull=False)
+        .filter(scope_q(actor, "org__path"))
+        .select_related("org")
+        .order_by("org__path", "username")
+    )
+
+
+def account_get_visible(*, actor, user_id) -> User:
+    try:
+        return account_list_visible_to(actor=actor).get(pk=int(user_id))
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound("账号不存在") from None
+
+
+def audit_list_visible_to(*, actor) -> QuerySet[AuditLog]:
+    require_manage_accounts(actor)
+    return AuditLog.objects.filter(scope_q(actor, "org__path")).select_related("actor", "org")

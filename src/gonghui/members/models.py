@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.ethnicity import ETHNICITY_CHOICES
+from gonghui.orgs.models import Org
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("居民身份证")
+    HK_MO_TW_RESIDENCE = "hk_mo_tw_residence", _("港澳台居民居住证")
+    FOREIGN_PERMANENT = "foreign_permanent", _("外国人永久居留身份证")
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", _("小学及以下")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中/中专/技校")
+    JUNIOR_COLLEGE = "junior_college", _("大专")
+    BACHELOR = "bachelor", _("本科")
+    MASTER = "master", _("硕士研究生")
+    DOCTOR = "doctor", _("博士研究生")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("会员")
+    RETAINED = "retained", _("保留会籍")
+    TRANSFERRED = "transferred", _("已转出")
+    WITHDRAWN = "withdrawn", _("已退会")
+    DECEASED = "deceased", _("已故")
+
+
+# A person holds a membership while in one of these states; at most one such row per person.
+CURRENT_STATUSES = (MemberStatus.ACTIVE, MemberStatus.RETAINED)
+
+
+class NewEmploymentForm(models.TextChoices):
+    NONE = "none", _("无")
+    DELIVERY_RIDER = "delivery_rider", _("快递外卖骑手")
+    RIDE_HAILING_DRIVER = "ride_hailing_driver", _("网约车司机")
+    COURIER = "courier", _("快递员")
+    TRUCK_DRIVER = "truck_driver", _("货车司机")
+    DOMESTIC_WORKER = "domestic_worker", _("家政服务员")
+    OTHER_PLATFORM = "other_platform", _("其他网络平台从业者")
+
+
+class Member(models.Model):
+    """One membership record on the roll of one grassroots union (会员).
+
+    A transfer closes this record as `transferred` and opens a new one at the receiving
+    union (`transferred_from` links them), so every union's roll keeps its own history.
+    """
+
+    name = models.CharField(_("姓名"), max_length=64)
+    name_initials = models.CharField(max_length=32, editable=False)
+    id_type = models.CharField(_("证件类型"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_number_encrypted = models.CharField(max_length=128, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False, db_index=True)
+    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False)
+    gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True, db_index=True)
+    ethnicity = models.CharField(_("民族"), max_length=16, choices=ETHNICITY_CHOICES, default="汉族")
+    education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
+    employer_name = models.CharField(_("工作单位"), max_length=128, blank=True)
+    employer_uscc = models.CharField(_("单位统一社会信用代码"), max_length=18, blank=True)
+    org = models.ForeignKey(Org, verbose_name=_("所在工会"), on_delete=models.PROTECT, related_name="members")
+    join_date = models.DateField(_("入会日期"))
+    card_number = models.CharField(_("会员卡号"), max_length=20, unique=True, editable=False)
+    status = models.CharField(_("会籍状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    is_migrant_worker = models.BooleanField(_("农民工"), default=False)
+    new_employment_form = models.CharField(
+        _("新就业形态"), max_length=24, choices=NewEmploymentForm.choices, default=NewEmploymentForm.NONE
+    )
+    transferred_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        indexes = [
+            models.Index(fields=["org", "status", "id"], name="member_org_status_id"),
+            models.Index(fields=["name", "id"], name="member_name_id"),
+            models.Index(fields=["name_initials", "id"], name="member_initials_id"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=models.Q(status__in=["active", "retained"]),
+                name="one_current_membership_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.card_number}）"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in CURRENT_STATUSES
+
+
+class MemberEvent(models.Model):
+    """Every change to a membership record: who, when, before/after (masked where personal)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("登记入会")
+        IMPORTED = "imported", _("批量导入")
+        UPDATED = "updated", _("修改信息")
+        STATUS_CHANGED = "status_changed", _("会籍变更")
+        TRANSFERRED_OUT = "transferred_out", _("转出")
+        TRANSFERRED_IN = "transferred_in", _("转入")
+        ID_REVEALED = "id_revealed", _("查看完整证件号码")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changes = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会员变更记录")
+        verbose_name_plural = _("会员变更记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.get_kind_display()}"
+
+
+class Transfer(models.Model):
+    """会员接转: a membership moved from one union to another."""
+
+    from_member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="transfer_out")
+    to_member = models.OneToOneField(Member, on_delete=models.PROTECT, related_name="transfer_in")
+    from_org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="transfers_out")
+    to_org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="transfers_in")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("备注"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会员接转")
+        verbose_name_plural = _("会员接转")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.from_org} → {self.to_org}"
+
+
+class CardNumberCounter(models.Model):
+    """One row: the last member card sequence handed out (allocated in blocks, under lock)."""
+
+    last = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("会员卡号计数器")
+
+    def __str__(self) -> str:
+        return str(self.last)

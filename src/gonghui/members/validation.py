@@ -1,0 +1,152 @@
+"""Cleaning of member input, shared by the form, the API, the CLI and the importer.
+
+`clean_member_input` returns the cleaned values and, per field, the reasons in Chinese, so an
+import can report every bad cell of a row at once while services raise on the first call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core.ethnicity import ETHNIC_GROUPS
+from gonghui.core.idcard import parse_id_number
+from gonghui.core.phone import validate_mobile
+from gonghui.core.uscc import validate_uscc
+
+from .models import Education, IdType, NewEmploymentForm
+
+FIELDS = (
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "education",
+    "employer_name",
+    "employer_uscc",
+    "join_date",
+    "is_migrant_worker",
+    "new_employment_form",
+)
+REQUIRED = ("name", "id_number", "join_date")
+
+_TRUE = {"是", "y", "yes", "true", "1", "t", "√"}
+_FALSE = {"否", "n", "no", "false", "0", "f", ""}
+
+
+def _choice(value: Any, choices: type, field_label: str) -> str:
+    """Accept the API value or its Chinese label."""
+    text = str(value or "").strip()
+    for code, label in choices.choices:
+        if text in (code, str(label)):
+            return code
+    raise ValidationError(_("%(label)s“%(value)s”不是有效选项") % {"label": field_label, "value": text})
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
+        except ValueError:
+            continue
+    raise ValidationError(_("日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": text})
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(_("应填写“是”或“否”"))
+
+
+def _ethnicity(value: Any) -> str:
+    text = str(value or "").strip() or "汉族"
+    if text in ETHNIC_GROUPS:
+        return text
+    if text + "族" in ETHNIC_GROUPS:
+        return text + "族"
+    raise ValidationError(_("民族“%(value)s”不在56个民族名称中") % {"value": text})
+
+
+def _name(value: Any) -> str:
+    text = " ".join(str(value or "").split())
+    if not text:
+        raise ValidationError(_("姓名不能为空"))
+    if len(text) > 64:
+        raise ValidationError(_("姓名不能超过64个字符"))
+    return text
+
+
+def _employer_name(value: Any) -> str:
+    text = str(value or "").strip()
+    if len(text) > 128:
+        raise ValidationError(_("工作单位不能超过128个字符"))
+    return text
+
+
+def clean_member_input(
+    data: dict[str, Any], *, partial: bool = False, today: dt.date | None = None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Clean the given fields. With partial=False, required fields must be present.
+
+    The result adds `birth_date` and `gender` derived from the ID number.
+    """
+    today = today or timezone.localdate()
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+
+    def run(field: str, fn) -> None:
+        if field not in data:
+            if not partial and field in REQUIRED:
+                errors.setdefault(field, []).append(_("此项为必填项"))
+            return
+        try:
+            cleaned[field] = fn(data[field])
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    run("name", _name)
+    run("id_type", lambda v: _choice(v or IdType.RESIDENT_ID, IdType, _("证件类型")))
+    run("phone", lambda v: validate_mobile(str(v)) if str(v or "").strip() else "")
+    run("ethnicity", _ethnicity)
+    run("education", lambda v: _choice(v, Education, _("学历")) if str(v or "").strip() else "")
+    run("employer_name", _employer_name)
+    run("employer_uscc", lambda v: validate_uscc(str(v)) if str(v or "").strip() else "")
+    run("join_date", parse_date)
+    run("is_migrant_worker", parse_bool)
+    run(
+        "new_employment_form",
+        lambda v: _choice(v or NewEmploymentForm.NONE, NewEmploymentForm, _("新就业形态")),
+    )
+    if "id_number" in data:
+        id_type = cleaned.get("id_type", data.get("id_type") or IdType.RESIDENT_ID)
+        try:
+            facts = parse_id_number(str(data["id_number"] or ""), id_type, today=today)
+        except ValidationError as exc:
+            errors.setdefault("id_number", []).extend(exc.messages)
+        else:
+            cleaned.update(id_number=facts.number, birth_date=facts.birth_date, gender=facts.gender)
+    elif not partial:
+        errors.setdefault("id_number", []).append(_("此项为必填项"))
+
+    join_date = cleaned.get("join_date")
+    if join_date:
+        if join_date > today:
+            errors.setdefault("join_date", []).append(_("入会日期不能晚于今天"))
+        elif cleaned.get("birth_date") and join_date <= cleaned["birth_date"]:
+            errors.setdefault("join_date", []).append(_("入会日期应晚于出生日期"))
+    return cleaned, errors

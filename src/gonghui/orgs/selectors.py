@@ -1,0 +1,91 @@
+"""Reads of the union tree, always limited to what the actor may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from gonghui.accounts.scope import scope_q, scope_root_path
+from gonghui.core.errors import NotFound
+from gonghui.core.treepath import STEP_LEN, subtree_q
+
+from .models import TERM_DUE_DAYS, Org
+
+
+@dataclass(frozen=True)
+class OrgFilters:
+    parent_id: int | None = None
+    kind: str = ""
+    q: str = ""
+    term: str = ""  # "overdue" | "due_soon"
+    within_id: int | None = None  # limit to this union's subtree
+    include_inactive: bool = False
+
+
+def org_qs_visible_to(*, actor) -> QuerySet[Org]:
+    return Org.objects.filter(scope_q(actor))
+
+
+def org_get_visible(*, actor, org_id: int | str) -> Org:
+    try:
+        return org_qs_visible_to(actor=actor).select_related("parent").get(pk=int(org_id))
+    except (Org.DoesNotExist, ValueError, TypeError):
+        raise NotFound("工会组织不存在") from None
+
+
+def org_list_visible_to(*, actor, filters: OrgFilters | None = None) -> QuerySet[Org]:
+    filters = filters or OrgFilters()
+    qs = org_qs_visible_to(actor=actor)
+    if not filters.include_inactive:
+        qs = qs.filter(is_active=True)
+    if filters.parent_id is not None:
+        qs = qs.filter(parent_id=filters.parent_id)
+    if filters.within_id is not None:
+        within = org_get_visible(actor=actor, org_id=filters.within_id)
+        qs = qs.filter(subtree_q(within.path))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(name__startswith=term) | Q(name__contains=term) | Q(code=term) | Q(name_initials__startswith=term.lower())
+        )
+    today = timezone.localdate()
+    if filters.term == "overdue":
+        qs = qs.filter(term_end__lt=today)
+    elif filters.term == "due_soon":
+        qs = qs.filter(term_end__gte=today, term_end__lte=today + dt.timedelta(days=TERM_DUE_DAYS))
+    return qs.order_by("path")
+
+
+def org_scope_roots(*, actor) -> QuerySet[Org]:
+    """The top of what the actor sees: their own union, or the tree's roots for a superuser."""
+    root = scope_root_path(actor)
+    if root is None:
+        return Org.objects.filter(parent__isnull=True).order_by("path")
+    return Org.objects.filter(path=root)
+
+
+def org_children(*, actor, org: Org) -> QuerySet[Org]:
+    return org_qs_visible_to(actor=actor).filter(parent=org, is_active=True).order_by("path")
+
+
+def org_ancestors(*, actor, org: Org) -> list[Org]:
+    """Breadcrumb from the actor's scope root down to org's parent."""
+    root = scope_root_path(actor) or ""
+    prefixes = [org.path[:i] for i in range(max(len(root), STEP_LEN), len(org.path), STEP_LEN)]
+    return list(Org.objects.filter(path__in=prefixes).order_by("path"))
+
+
+def org_subtree_kind_counts(*, org: Org) -> dict[str, int]:
+    rows = Org.objects.filter(subtree_q(org.path), is_active=True).values("kind").annotate(n=Count("id"))
+    return {row["kind"]: row["n"] for row in rows}
+
+
+def org_choices_for_members(*, actor, q: str = "", limit: int = 20) -> QuerySet[Org]:
+    """Autocomplete of unions that can hold members, in scope."""
+    qs = org_list_visible_to(actor=actor, filters=OrgFilters(q=q)).filter(kind__in=["grassroots", "joint_grassroots"])
+    return qs[:limit]
