@@ -4,9 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-SCALE ?= small
 
-.PHONY: install demo test test-pg lint format messages bench clean
+.PHONY: install demo test test-pg lint format messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +43,6 @@ format: install
 
 messages: install
 	cd src/gonghui && ../../$(BIN)/gonghui makemessages -l en --no-obsolete && ../../$(BIN)/gonghui compilemessages -l en
-
-bench: install
-	$(BIN)/python -m bench --scale $(SCALE)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -56,6 +56,7 @@ def login_check(*, username: str, password: str, ip: str | None = None, request=
         audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
         return authenticated
     if user is not None:
+        until = None
         with transaction.atomic():
             User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
             user.refresh_from_db(fields=["failed_login_count"])
@@ -64,7 +65,8 @@ def login_check(*, username: str, password: str, ip: str | None = None, request=
                 until = now + dt.timedelta(minutes=settings.GONGHUI_LOGIN_LOCK_MINUTES)
                 User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
                 audit(actor=user, action=AuditLog.Action.LOCKED, ip=ip, detail={"until": until.isoformat()})
-                raise LoginLocked(until)
+        if until is not None:
+            raise LoginLocked(until)
     return None
 
 

@@ -1,0 +1,94 @@
+"""Page plumbing shared by the apps' views and forms.
+
+Views stay thin: `officer_view` admits only accounts bound to a union (or superusers), turns
+the domain's NotFound/Forbidden into 404/403, and `form_errors_from` puts a service's
+InvalidInput/Conflict next to the form fields it names, so a bad input changes nothing and
+says why in Chinese.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from gonghui.accounts.permissions import can_read, can_write
+from gonghui.core.errors import DomainError, Forbidden, NotFound
+
+
+def officer_view(view: Callable | None = None, *, write: bool = False, admin: bool = False):
+    """Decorate a page view: login, an officer account, optionally write or account-admin rights."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can_read(user):
+                return render(request, "no_scope.html", status=403)
+            if write and not can_write(user):
+                raise PermissionDenied("只读账号不能修改数据")
+            if admin:
+                from gonghui.accounts.permissions import can_manage_accounts
+
+                if not can_manage_accounts(user):
+                    raise PermissionDenied("只有管理员可以管理账号")
+            try:
+                return fn(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from None
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from None
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def form_errors_from(form: forms.Form, exc: DomainError) -> None:
+    """Attach a service error to the fields it names; the rest becomes a form-wide error."""
+    placed = False
+    elsewhere: list[str] = []
+    for name, messages in (exc.fields or {}).items():
+        if name in form.fields:
+            for message in messages:
+                form.add_error(name, message)
+            placed = True
+        else:
+            elsewhere.extend(messages)
+    if not placed:
+        form.add_error(None, exc.message)
+    for message in elsewhere:
+        form.add_error(None, message)
+
+
+class BootstrapFormMixin:
+    """Adds Bootstrap classes to every widget so templates can render fields generically."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            elif isinstance(widget, forms.HiddenInput):
+                continue
+            else:
+                css = "form-control"
+            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
