@@ -51,7 +51,7 @@ def login_check(*, username: str, password: str, ip: str | None = None, request=
         raise LoginLocked(user.locked_until)
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is not None:
-        if user.failed_login_count or user.locked_until:
+        if user is not None and (user.failed_login_count or user.locked_until):
             User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
         return authenticated

@@ -37,4 +37,4 @@ def keyset_page(
     rows = list(qs.order_by("-id" if descending else "id")[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
-    return rows, (encode_cursor(rows[-1].id) if has_more and rows else None)
+    return rows, (encode_cursor(rows[-1].pk) if has_more and rows else None)

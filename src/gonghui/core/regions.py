@@ -25,7 +25,7 @@ def region_full_name(code: str) -> str:
     """广东省深圳市南山区 for 440305; '' for an unknown code."""
     if code not in DIVISION_DATA:
         return ""
-    parts = []
+    parts: list[str] = []
     for candidate in (code[:2] + "0000", code[:4] + "00", code):
         name = DIVISION_DATA.get(candidate)
         if name and (not parts or parts[-1] != name):

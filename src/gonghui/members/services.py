@@ -42,7 +42,7 @@ TRACKED_FIELDS = (
 )
 
 # Status changes an officer may make directly; transfers go through member_transfer.
-ALLOWED_STATUS_CHANGES = {
+ALLOWED_STATUS_CHANGES: dict[str, set[str]] = {
     MemberStatus.ACTIVE: {MemberStatus.RETAINED, MemberStatus.WITHDRAWN, MemberStatus.DECEASED},
     MemberStatus.RETAINED: {MemberStatus.ACTIVE, MemberStatus.WITHDRAWN, MemberStatus.DECEASED},
     MemberStatus.WITHDRAWN: {MemberStatus.ACTIVE},

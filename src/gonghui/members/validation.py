@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,7 +40,7 @@ _TRUE = {"是", "y", "yes", "true", "1", "t", "√"}
 _FALSE = {"否", "n", "no", "false", "0", "f", ""}
 
 
-def _choice(value: Any, choices: type, field_label: str) -> str:
+def _choice(value: Any, choices: type[models.TextChoices], field_label: str) -> str:
     """Accept the API value or its Chinese label."""
     text = str(value or "").strip()
     for code, label in choices.choices:

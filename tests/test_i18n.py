@@ -1,0 +1,87 @@
+"""Chinese by default; the English catalogue complete, compiled and current."""
+
+from __future__ import annotations
+
+import gettext
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gonghui"
+PO = PACKAGE / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO = PO.with_suffix(".mo")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
+    """msgid → (msgstr, fuzzy) for singular entries (no plurals are used)."""
+    entries: dict[str, tuple[str, bool]] = {}
+    block: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip():
+            block.append(line)
+            continue
+        if block:
+            fuzzy = any(b.startswith("#,") and "fuzzy" in b for b in block)
+            fields: dict[str, str] = {}
+            key = None
+            for b in block:
+                if b.startswith("#"):
+                    continue
+                m = re.match(r'^(msgctxt|msgid|msgstr)\s+"(.*)"$', b)
+                if m:
+                    key = m.group(1)
+                    fields[key] = m.group(2)
+                elif b.startswith('"') and key:
+                    fields[key] += b[1:-1]
+            if fields.get("msgid"):
+                msgid = fields["msgid"].encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+                msgstr = fields.get("msgstr", "").encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+                entries[msgid] = (msgstr, fuzzy)
+            block = []
+    return entries
+
+
+def test_english_catalogue_is_complete():
+    entries = parse_po(PO)
+    assert len(entries) > 100
+    missing = [k for k, (v, fuzzy) in entries.items() if not v or fuzzy]
+    assert missing == [], f"untranslated or fuzzy: {missing[:20]}"
+    leftover = [k for k, (v, _) in entries.items() if CJK.search(v)]
+    assert leftover == [], f"Chinese left in English translations: {leftover[:20]}"
+
+
+def test_compiled_catalogue_matches_po():
+    with MO.open("rb") as fh:
+        catalogue = gettext.GNUTranslations(fh)
+    stale = [k for k, (v, _) in parse_po(PO).items() if catalogue.gettext(k) != v]
+    assert stale == [], f"django.mo is stale, run `make messages`: {stale[:10]}"
+
+
+def test_catalogue_covers_every_string_in_the_code(tmp_path):
+    copy = tmp_path / "gonghui"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("static", "__pycache__"))
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-obsolete", "--no-location"],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+        env={
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": f"{PACKAGE.parents[1]}:{PACKAGE.parent}",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
+    fresh = set(parse_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    missing = sorted(fresh - set(parse_po(PO)))
+    assert missing == [], f"strings not in the English catalogue, run `make messages`: {missing[:20]}"
+
+
+def test_pages_default_to_chinese_and_switch_to_english(client, db):
+    zh = client.get("/accounts/login/").content.decode()
+    assert "登录" in zh and 'lang="zh-CN"' in zh
+    en = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Log in" in en or "Sign in" in en
+    assert not CJK.search(re.sub(r"<option[^>]*>.*?</option>|中文", "", en))

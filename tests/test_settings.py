@@ -1,0 +1,46 @@
+"""Settings come from the environment; production refuses to start without its keys."""
+
+import os
+import subprocess
+import sys
+
+
+def load_settings(tmp_path, **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GONGHUI_", "DATABASE_URL", "REDIS_URL"))}
+    base.update({"GONGHUI_DATA_DIR": str(tmp_path), **env})
+    code = (
+        "from gonghui import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.LANGUAGE_CODE, s.TIME_ZONE, s.GONGHUI_JOB_RUNNER, bool(s.PII_KEY))"
+    )
+    return subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, check=False)
+
+
+def test_embedded_default_generates_keys_into_the_data_dir(tmp_path):
+    result = load_settings(tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "zh-hans", "Asia/Shanghai", "thread", "True"]
+    assert (tmp_path / "pii.key").stat().st_mode & 0o777 == 0o600
+    first = (tmp_path / "pii.key").read_text()
+    load_settings(tmp_path)
+    assert (tmp_path / "pii.key").read_text() == first
+
+
+def test_production_requires_keys(tmp_path):
+    result = load_settings(tmp_path, GONGHUI_PRODUCTION="1")
+    assert result.returncode != 0
+    assert "GONGHUI_SECRET_KEY must be set" in result.stderr
+    assert not (tmp_path / "pii.key").exists()
+
+
+def test_database_and_redis_from_environment(tmp_path):
+    result = load_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        GONGHUI_PRODUCTION="1",
+        GONGHUI_SECRET_KEY="s" * 50,
+        GONGHUI_PII_KEY="p" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "django.db.backends.postgresql"
+    assert result.stdout.split()[3] == "celery"
