@@ -7,11 +7,12 @@ import can report every bad cell of a row at once while services raise on the fi
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gonghui.core.ethnicity import ETHNIC_GROUPS
@@ -40,12 +41,23 @@ _TRUE = {"是", "y", "yes", "true", "1", "t", "√"}
 _FALSE = {"否", "n", "no", "false", "0", "f", ""}
 
 
+@lru_cache(maxsize=64)
+def _choice_lookup(choices: type[models.TextChoices], language: str | None) -> dict[str, str]:
+    """API value and label (in the current language and in Chinese) → API value."""
+    lookup: dict[str, str] = {}
+    with translation.override("zh-hans"):
+        lookup.update({str(label): code for code, label in choices.choices})
+    lookup.update({str(label): code for code, label in choices.choices})
+    lookup.update({code: code for code in choices.values})
+    return lookup
+
+
 def _choice(value: Any, choices: type[models.TextChoices], field_label: str) -> str:
-    """Accept the API value or its Chinese label."""
+    """Accept the API value or its label; labels are cached per language (imports call this per cell)."""
     text = str(value or "").strip()
-    for code, label in choices.choices:
-        if text in (code, str(label)):
-            return code
+    code = _choice_lookup(choices, translation.get_language()).get(text)
+    if code is not None:
+        return code
     raise ValidationError(_("%(label)s“%(value)s”不是有效选项") % {"label": field_label, "value": text})
 
 

@@ -1,0 +1,804 @@
+"""Member roll import (会员名单导入): an XLSX or CSV file in, every cell checked, a report out.
+
+Flow: `member_import_start` (page/API) stores the upload and queues a `member_import` job;
+`run_member_import` runs it; both it and the CLI call `import_members_file`, which reads the
+rows one at a time, validates every cell with `clean_member_input`, finds duplicates inside
+the file and against the roll (keyed hash, in batches), and then writes everything in one
+transaction — or nothing: one bad row rejects the whole file unless the officer asked to
+skip bad rows. Every problem becomes a (row, column, reason) line of the error report.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import xlsxwriter
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from python_calamine import CalamineError, CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
+
+from gonghui.accounts.permissions import require_write
+from gonghui.core import pii
+from gonghui.core.errors import DomainError, InvalidInput
+from gonghui.core.ethnicity import ETHNIC_GROUPS
+from gonghui.core.idcard import build_id_number
+from gonghui.core.pinyin import name_initials
+from gonghui.core.uscc import build_uscc
+from gonghui.jobs.models import Job
+from gonghui.jobs.runner import dispatch, handles
+from gonghui.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
+from gonghui.orgs.models import Org
+
+from .cards import allocate_card_numbers
+from .models import CURRENT_STATUSES, Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm
+from .selectors import member_qs_visible_to
+from .services import _bump_count, _diff, _member_holding_org, _snapshot, apply_id_number
+from .validation import FIELDS, REQUIRED, clean_member_input
+
+# The import columns (fixed interface): accepted in any order, matched by header text.
+IMPORT_HEADERS = (
+    "姓名",
+    "证件类型",
+    "证件号码",
+    "手机号码",
+    "民族",
+    "学历",
+    "工作单位",
+    "单位统一社会信用代码",
+    "入会日期",
+    "是否农民工",
+    "新就业形态",
+)
+HEADER_FIELDS: dict[str, str] = dict(zip(IMPORT_HEADERS, FIELDS, strict=True))
+FIELD_HEADERS: dict[str, str] = {f: h for h, f in HEADER_FIELDS.items()}
+REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
+
+ALLOWED_SUFFIXES = (".xlsx", ".csv")
+VALIDATE_PROGRESS_EVERY = 500
+DUPLICATE_BATCH = 1000
+WRITE_CHUNK = 1000
+
+# The template's example row (row 2). A row equal to it in name, ID number and phone is the
+# untouched example and is ignored, so officers may leave it in place.
+EXAMPLE_ROW: dict[str, str] = {
+    "姓名": "张三",
+    "证件类型": "居民身份证",
+    "证件号码": build_id_number("110105", dt.date(1988, 8, 8), 21),
+    "手机号码": "13800138000",
+    "民族": "汉族",
+    "学历": "本科",
+    "工作单位": "北京某某科技有限公司",
+    "单位统一社会信用代码": build_uscc("91110105MA01ABCD1"),
+    "入会日期": "2020-03-01",
+    "是否农民工": "否",
+    "新就业形态": "无",
+}
+
+# Excel keeps 15 significant digits; a longer number typed into a number cell is already wrong.
+_EXCEL_DIGITS = 15
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
+_LONG_CODE_FIELDS = ("id_number", "employer_uscc", "phone")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+ErrorRow = tuple[int, str, str]  # (行号, 列, 原因)
+ProgressCallback = Callable[..., None]  # called as on_progress(phase=, processed=, total=, progress=)
+
+
+@dataclass
+class ImportResult:
+    total: int = 0  # data rows read (blank rows and the template example not counted)
+    created: int = 0
+    errors: list[ErrorRow] = field(default_factory=list)
+    skipped: int = 0  # bad rows left out (only with skip_invalid)
+    accepted: bool = False  # False: the file was rejected and nothing was written
+    report_path: str | None = None
+    message: str = ""
+
+
+class _FileRejected(Exception):
+    """The file as a whole cannot be imported (unreadable, no header, missing column)."""
+
+    def __init__(self, message: str, errors: list[ErrorRow] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or [(0, "", message)]
+
+
+# ---------------------------------------------------------------------------------------
+# Template
+# ---------------------------------------------------------------------------------------
+
+
+def _choice_labels(choices: Any) -> list[str]:
+    return [str(label) for _code, label in choices.choices]
+
+
+def import_template_xlsx() -> bytes:
+    """The XLSX template: headers, the example row, and a sheet of instructions and valid values."""
+    buffer = io.BytesIO()
+    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    required_head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "font_color": "#C00000"})
+    text = wb.add_format({"num_format": "@"})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    example = wb.add_format({"italic": True, "font_color": "#808080", "num_format": "@"})
+
+    sheet = wb.add_worksheet(_("会员名单"))
+    guide = wb.add_worksheet(_("填写说明"))
+
+    widths = {"证件号码": 22, "单位统一社会信用代码": 24, "工作单位": 28, "新就业形态": 18, "入会日期": 12}
+    for col, header in enumerate(IMPORT_HEADERS):
+        fmt = date if header == "入会日期" else text
+        sheet.set_column(col, col, widths.get(header, 12), fmt)
+        sheet.write_string(0, col, header, required_head if header in REQUIRED_HEADERS else head)
+        sheet.write_string(1, col, EXAMPLE_ROW[header], example)
+    sheet.freeze_panes(1, 0)
+
+    # Instructions, and the valid values the drop-downs of the first sheet point at.
+    bold = wb.add_format({"bold": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    guide.set_column(0, 0, 22)
+    guide.set_column(1, 1, 10)
+    guide.set_column(2, 2, 60)
+    guide.set_column(4, 8, 20)
+    guide.write_row(0, 0, [_("列名"), _("是否必填"), _("填写要求")], head)
+    notes = {
+        "姓名": _("与证件上的姓名一致，不超过64个字"),
+        "证件类型": _("居民身份证、港澳台居民居住证或外国人永久居留身份证；不填视为居民身份证"),
+        "证件号码": _(
+            "18位，前17位为数字，末位为数字或X；请保持“文本”格式，不要存成数字（Excel 只保留15位有效数字，号码会失真）"
+        ),
+        "手机号码": _("11位中国大陆手机号码"),
+        "民族": _("56个民族名称之一，如“汉族”；不填视为汉族"),
+        "学历": _("见右侧“学历”列的可选值"),
+        "工作单位": _("不超过128个字"),
+        "单位统一社会信用代码": _("18位统一社会信用代码（GB 32100）"),
+        "入会日期": _("格式 YYYY-MM-DD，如 2020-03-01；不能晚于今天，且应晚于出生日期"),
+        "是否农民工": _("填“是”或“否”；不填视为否"),
+        "新就业形态": _("见右侧“新就业形态”列的可选值；不属于新就业形态的填“无”"),
+    }
+    for row, header in enumerate(IMPORT_HEADERS, start=1):
+        guide.write_string(row, 0, header, bold)
+        guide.write_string(row, 1, _("必填") if header in REQUIRED_HEADERS else _("选填"))
+        guide.write_string(row, 2, notes[header], wrap)
+    general = [
+        _("第1行为表头：列的顺序可以调整，列名不能修改；多余的列会被忽略。"),
+        _("第2行为示例，导入时自动忽略，也可以直接删除。"),
+        _("出生日期和性别由证件号码自动得出，无需填写。"),
+        _("同一证件号码在文件中只能出现一次；已在其他工会登记的会员请办理会员接转。"),
+        _("默认只要有一处错误就全部不导入；也可以选择“跳过错误行”，只导入正确的行。"),
+        _("错误报告会列出每一处错误的行号、列名和原因。"),
+    ]
+    start = len(IMPORT_HEADERS) + 2
+    guide.write_string(start, 0, _("注意事项"), bold)
+    for i, line in enumerate(general, start=start + 1):
+        guide.write_string(i, 0, line)
+
+    lists = {
+        "证件类型": _choice_labels(IdType),
+        "民族": list(ETHNIC_GROUPS),
+        "学历": _choice_labels(Education),
+        "是否农民工": [_("是"), _("否")],
+        "新就业形态": _choice_labels(NewEmploymentForm),
+    }
+    for offset, (header, values) in enumerate(lists.items()):
+        col = 4 + offset
+        guide.write_string(0, col, header, head)
+        for row, value in enumerate(values, start=1):
+            guide.write_string(row, col, value)
+        target = IMPORT_HEADERS.index(header)
+        letter = xl_col_to_name(col)
+        sheet.data_validation(
+            1,
+            target,
+            1_048_575,
+            target,
+            {
+                "validate": "list",
+                "source": f"='{guide.name}'!${letter}$2:${letter}${len(values) + 1}",
+                "error_title": _("无效的值"),
+                "error_message": _("请从下拉列表中选择"),
+            },
+        )
+    wb.close()
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    rows: Iterator[tuple[int, list[Any]]]  # (row number as the officer sees it, cells)
+    estimated_rows: int  # for progress only
+
+
+def _xlsx_source(path: Path) -> _Source:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise _FileRejected(_("无法读取文件，请确认是有效的 XLSX 文件（%(detail)s）") % {"detail": exc}) from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            # iter_rows keeps leading blank rows, so the index is the Excel row number.
+            yield from enumerate(sheet.iter_rows(), start=1)
+        finally:
+            workbook.close()
+
+    end = sheet.end
+    return _Source(rows=rows(), estimated_rows=(end[0] + 1) if end else 0)
+
+
+def _detect_csv_encoding(path: Path) -> tuple[str, int]:
+    """UTF-8 (with or without BOM) when the whole file decodes as such, else GB18030 (⊃ GBK)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    utf8 = True
+    lines = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    return ("utf-8-sig" if utf8 else "gb18030"), lines + 1
+
+
+def _csv_source(path: Path) -> _Source:
+    encoding, lines = _detect_csv_encoding(path)
+    with path.open(encoding=encoding, newline="", errors="strict") as fh:
+        try:
+            first = fh.readline()
+        except UnicodeDecodeError:
+            raise _FileRejected(_("无法识别文件编码，请将 CSV 另存为 UTF-8 或 GBK 编码")) from None
+    delimiter = max((",", "\t", ";"), key=first.count) if first else ","
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        with path.open(encoding=encoding, newline="", errors="strict") as fh:
+            try:
+                yield from enumerate(csv.reader(fh, delimiter=delimiter), start=1)
+            except UnicodeDecodeError:
+                raise _FileRejected(_("无法识别文件编码，请将 CSV 另存为 UTF-8 或 GBK 编码")) from None
+            except csv.Error as exc:
+                raise _FileRejected(_("CSV 格式有误：%(detail)s") % {"detail": exc}) from None
+
+    return _Source(rows=rows(), estimated_rows=lines)
+
+
+def _open_source(path: Path) -> _Source:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_source(path)
+    if suffix == ".csv":
+        return _csv_source(path)
+    raise _FileRejected(_("只支持 .xlsx 或 .csv 文件"))
+
+
+def _header_key(cell: Any) -> str:
+    text = "".join(str(cell if cell is not None else "").split())
+    return text.rstrip("*＊")
+
+
+def _map_header(row_number: int, cells: list[Any]) -> dict[str, int]:
+    """Column index of each known header; rejects duplicated and missing required columns."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = _header_key(cell)
+        if key not in HEADER_FIELDS:
+            continue
+        if key in columns:
+            message = _("第%(row)d行的表头“%(column)s”重复出现") % {"row": row_number, "column": key}
+            raise _FileRejected(message, [(row_number, key, _("表头重复出现"))])
+        columns[key] = index
+    missing = [h for h in REQUIRED_HEADERS if h not in columns]
+    if missing:
+        message = _("缺少必填列：%(columns)s（第%(row)d行应为表头）") % {
+            "columns": "、".join(missing),
+            "row": row_number,
+        }
+        raise _FileRejected(message, [(row_number, h, _("缺少必填列“%(column)s”") % {"column": h}) for h in missing])
+    return columns
+
+
+def _is_blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+# ---------------------------------------------------------------------------------------
+# Cells → input for clean_member_input
+# ---------------------------------------------------------------------------------------
+
+
+def _number_text(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, int | float):
+        return _number_text(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _as_code(header: str, value: Any) -> str:
+    """ID number, phone, USCC: refuse numbers Excel has already cut to 15 digits."""
+    lost = _("%(column)s被存成了数字，Excel 只保留15位有效数字，号码已失真；请把该列设为“文本”格式后重新填写") % {
+        "column": header
+    }
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        digits = _number_text(value)
+        if isinstance(value, float) and (not value.is_integer() or len(digits) > _EXCEL_DIGITS):
+            raise ValueError(lost)
+        return digits
+    text = _as_text(value)
+    if _SCIENTIFIC.match(text):
+        raise ValueError(lost)
+    return text
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, dt.date):  # date or datetime: clean_member_input takes both
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = int(value)
+        if 19000101 <= number <= 29991231 and number == value:
+            return str(number)  # typed as 20200301
+        if 1 <= value < 2_958_466:  # an Excel date serial in a cell not formatted as a date
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+        return _number_text(value)
+    text = _as_text(value)
+    text = text.replace("年", "-").replace("月", "-").replace("日", "")
+    return text.split(" ")[0].split("T")[0]
+
+
+def _row_input(cells: list[Any], columns: dict[str, int]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    data: dict[str, Any] = {}
+    problems: dict[str, list[str]] = {}
+    for header, index in columns.items():
+        name = HEADER_FIELDS[header]
+        cell = cells[index] if index < len(cells) else None
+        if name in REQUIRED and _is_blank(cell):
+            continue  # clean_member_input says "此项为必填项"
+        try:
+            if name in _LONG_CODE_FIELDS:
+                data[name] = _as_code(header, cell)
+            elif name == "join_date":
+                data[name] = _as_date(cell)
+            elif name == "is_migrant_worker" and isinstance(cell, bool):
+                data[name] = cell
+            else:
+                data[name] = _as_text(cell)
+        except ValueError as exc:
+            problems.setdefault(name, []).append(str(exc))
+    return data, problems
+
+
+def _is_example(cells: list[Any], columns: dict[str, int]) -> bool:
+    for header in ("姓名", "证件号码", "手机号码"):
+        index = columns.get(header)
+        if index is None or index >= len(cells) or _as_text(cells[index]) != EXAMPLE_ROW[header]:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pending:
+    row: int
+    hash: str
+    cleaned: dict[str, Any]
+    bad: bool
+
+
+@dataclass
+class _Validation:
+    actor: Any
+    columns: dict[str, int]
+    errors: list[ErrorRow] = field(default_factory=list)
+    good: list[dict[str, Any]] = field(default_factory=list)
+    bad_rows: int = 0
+    seen: dict[str, int] = field(default_factory=dict)  # ID hash → first row with it
+    pending: list[_Pending] = field(default_factory=list)
+
+    def add_errors(self, row: int, problems: dict[str, list[str]]) -> None:
+        order = {HEADER_FIELDS[h]: i for h, i in self.columns.items()}
+        for name in sorted(problems, key=lambda n: order.get(n, len(order))):
+            for reason in problems[name]:
+                self.errors.append((row, FIELD_HEADERS.get(name, name), reason))
+
+    def check_row(self, row: int, data: dict[str, Any], problems: dict[str, list[str]], today: dt.date) -> None:
+        cleaned, errors = clean_member_input(data, today=today)
+        for name, reasons in problems.items():
+            errors.pop(name, None)
+            errors[name] = reasons
+        if "id_type" in errors and "id_number" in errors:
+            # The ID number cannot be judged against an unknown document type; say it once.
+            errors["id_number"] = [r for r in errors["id_number"] if r != _("未知的证件类型")]
+            if not errors["id_number"]:
+                del errors["id_number"]
+        digest = ""
+        if "id_number" in cleaned and "id_number" not in errors:
+            digest = pii.keyed_hash(cleaned["id_number"])
+            first = self.seen.get(digest)
+            if first is not None:
+                errors.setdefault("id_number", []).append(
+                    _("与第%(row)d行的证件号码重复，同一人只能出现一次") % {"row": first}
+                )
+                digest = ""
+            else:
+                self.seen[digest] = row
+        self.add_errors(row, errors)
+        if digest:
+            self.pending.append(_Pending(row=row, hash=digest, cleaned=cleaned, bad=bool(errors)))
+            if len(self.pending) >= DUPLICATE_BATCH:
+                self.flush()
+        elif errors:
+            self.bad_rows += 1
+
+    def flush(self) -> None:
+        """Check the pending rows against current memberships anywhere, in one query."""
+        if not self.pending:
+            return
+        holders = {
+            m.id_number_hash: m
+            for m in Member.objects.filter(
+                id_number_hash__in=[p.hash for p in self.pending], status__in=CURRENT_STATUSES
+            ).select_related("org")
+        }
+        visible = set(
+            member_qs_visible_to(actor=self.actor)
+            .filter(pk__in=[m.pk for m in holders.values()])
+            .values_list("pk", flat=True)
+        )
+        for item in self.pending:
+            holder = holders.get(item.hash)
+            if holder is not None:
+                if holder.pk in visible:
+                    reason = _("此人已是%(org)s的会员（会员卡号 %(card)s）") % {
+                        "org": holder.org.name,
+                        "card": holder.card_number,
+                    }
+                else:
+                    reason = _("此人已在其他工会登记为会员，请办理会员接转")
+                self.errors.append((item.row, FIELD_HEADERS["id_number"], reason))
+                item.bad = True
+            if item.bad:
+                self.bad_rows += 1
+            else:
+                self.good.append(item.cleaned)
+        self.pending = []
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+
+
+def _write_members(*, actor, org: Org, rows: list[dict[str, Any]], note: str) -> int:
+    """All rows in one transaction, or none of them."""
+    if not rows:
+        return 0
+    # Card numbers are reserved first, so the counter's lock is not held through the import;
+    # a failed import leaves a gap in the card sequence, nothing else.
+    cards = allocate_card_numbers(len(rows))
+    with transaction.atomic():
+        for start in range(0, len(rows), WRITE_CHUNK):
+            members = []
+            for cleaned, card in zip(
+                rows[start : start + WRITE_CHUNK], cards[start : start + WRITE_CHUNK], strict=True
+            ):
+                member = Member(org=org, status=MemberStatus.ACTIVE, card_number=card)
+                for name, value in cleaned.items():
+                    if name not in ("id_number", "birth_date", "gender"):
+                        setattr(member, name, value)
+                apply_id_number(member, cleaned)
+                member.name_initials = name_initials(member.name)
+                members.append(member)
+            Member.objects.bulk_create(members, batch_size=WRITE_CHUNK)
+            MemberEvent.objects.bulk_create(
+                [
+                    MemberEvent(
+                        member=m,
+                        kind=MemberEvent.Kind.IMPORTED,
+                        actor=actor,
+                        changes=_diff({}, _snapshot(m)),
+                        note=note,
+                    )
+                    for m in members
+                ],
+                batch_size=WRITE_CHUNK,
+            )
+        _bump_count(org.pk, len(rows))
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------
+
+
+def _new_report_path() -> Path:
+    folder = Path(settings.DATA_DIR) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
+
+
+def write_error_report(errors: Iterable[ErrorRow], path: Path | str) -> None:
+    """The error report: 行号, 列, 原因 — one line per bad cell."""
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = wb.add_worksheet(_("错误报告"))
+    head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    sheet.set_column(0, 0, 8)
+    sheet.set_column(1, 1, 22)
+    sheet.set_column(2, 2, 80)
+    sheet.write_row(0, 0, [_("行号"), _("列"), _("原因")], head)
+    for i, (row, column, reason) in enumerate(errors, start=1):
+        if row:
+            sheet.write_number(i, 0, row)
+        sheet.write_string(i, 1, column)
+        sheet.write_string(i, 2, reason)
+    wb.close()
+
+
+# ---------------------------------------------------------------------------------------
+# The import
+# ---------------------------------------------------------------------------------------
+
+
+def import_members_file(
+    *,
+    actor,
+    org: Org,
+    path: Path | str,
+    skip_invalid: bool,
+    report_path: Path | str | None = None,
+    on_progress: ProgressCallback | None = None,
+    note: str = "",
+) -> ImportResult:
+    """Import a member list into `org`. Used by the job handler and by the CLI.
+
+    Returns the result; the file is rejected (nothing written, `accepted=False`) when it
+    cannot be read, lacks a required column, holds no data, or has any bad row while
+    `skip_invalid` is false. Out-of-scope unions raise NotFound, read-only accounts Forbidden.
+    """
+    require_write(actor)
+    org = _member_holding_org(actor=actor, org_id=org.pk)
+    path = Path(path)
+    note = (note or _("批量导入：%(file)s") % {"file": path.name})[:255]
+
+    def progress(phase: str, processed: int, total: int, percent: int) -> None:
+        if on_progress is not None:
+            on_progress(phase=phase, processed=processed, total=total, progress=min(percent, 99))
+
+    result = ImportResult()
+    progress(_("读取文件"), 0, 0, 0)
+    try:
+        validation = _validate(actor=actor, path=path, result=result, progress=progress)
+    except _FileRejected as exc:
+        result.errors = exc.errors
+        result.message = exc.message
+        return _finish_rejected(result, report_path)
+
+    # Roll duplicates are found a batch later than the row's other errors: report by row.
+    result.errors = sorted(validation.errors, key=lambda e: e[0])
+    if result.total == 0:
+        result.message = _("文件中没有会员数据")
+        result.errors = [(0, "", result.message)]
+        return _finish_rejected(result, report_path)
+    if result.errors and not skip_invalid:
+        result.message = _("发现 %(n)d 处错误，未导入任何数据") % {"n": len(result.errors)}
+        return _finish_rejected(result, report_path)
+    if not validation.good:
+        result.message = _("发现 %(n)d 处错误，所有行均有错误，未导入任何数据") % {"n": len(result.errors)}
+        result.skipped = validation.bad_rows
+        return _finish_rejected(result, report_path)
+
+    progress(_("写入数据"), result.total, result.total, 80)
+    try:
+        result.created = _write_members(actor=actor, org=org, rows=validation.good, note=note)
+    except IntegrityError:
+        # Someone registered one of these people while the file was being checked.
+        result.message = _("导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告")
+        result.errors = [*result.errors, (0, "", result.message)]
+        return _finish_rejected(result, report_path)
+    result.accepted = True
+    result.skipped = validation.bad_rows
+    if result.errors:
+        result.report_path = _save_report(result.errors, report_path)
+        result.message = _("已导入 %(created)d 名会员，跳过 %(skipped)d 行（共 %(n)d 处错误，见错误报告）") % {
+            "created": result.created,
+            "skipped": result.skipped,
+            "n": len(result.errors),
+        }
+    else:
+        result.message = _("已导入 %(created)d 名会员") % {"created": result.created}
+    return result
+
+
+def _validate(*, actor, path: Path, result: ImportResult, progress) -> _Validation:
+    source = _open_source(path)
+    columns: dict[str, int] | None = None
+    validation: _Validation | None = None
+    today = timezone.localdate()
+    estimate = max(source.estimated_rows, 1)
+    phase = _("校验数据")
+    for row, cells in source.rows:
+        if all(_is_blank(c) for c in cells):
+            continue
+        if columns is None:
+            columns = _map_header(row, cells)
+            validation = _Validation(actor=actor, columns=columns)
+            estimate = max(source.estimated_rows - row, 1)
+            progress(phase, 0, estimate, 5)
+            continue
+        assert validation is not None
+        if result.total == 0 and _is_example(cells, columns):
+            continue
+        result.total += 1
+        data, problems = _row_input(cells, columns)
+        validation.check_row(row, data, problems, today)
+        if result.total % VALIDATE_PROGRESS_EVERY == 0:
+            estimate = max(estimate, result.total)
+            progress(phase, result.total, estimate, 5 + 75 * result.total // estimate)
+    if validation is None:
+        raise _FileRejected(_("文件是空的，第1行应为表头"))
+    validation.flush()
+    progress(phase, result.total, result.total, 80)
+    return validation
+
+
+def _save_report(errors: list[ErrorRow], report_path: Path | str | None) -> str:
+    target = Path(report_path) if report_path else _new_report_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_error_report(errors, target)
+    return str(target)
+
+
+def _finish_rejected(result: ImportResult, report_path: Path | str | None) -> ImportResult:
+    result.accepted = False
+    result.created = 0
+    result.report_path = _save_report(result.errors, report_path)
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Upload and background job
+# ---------------------------------------------------------------------------------------
+
+
+def _chunks(fileobj: BinaryIO | Any) -> Iterator[bytes]:
+    if hasattr(fileobj, "chunks"):  # Django UploadedFile
+        yield from fileobj.chunks()
+        return
+    while chunk := fileobj.read(1 << 20):
+        yield chunk
+
+
+def member_import_start(*, actor, org: Org | int, filename: str, fileobj, skip_invalid: bool) -> Job:
+    """Store an uploaded member list and queue its import for a union in the actor's scope."""
+    require_write(actor)
+    target = _member_holding_org(actor=actor, org_id=getattr(org, "pk", org))
+    name = Path(filename or "").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        message = _("只支持 .xlsx 或 .csv 文件")
+        raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
+    limit = settings.GONGHUI_IMPORT_MAX_BYTES
+    too_large = _("文件不能超过 %(mb)s MB") % {"mb": round(limit / (1024 * 1024), 1)}
+    if getattr(fileobj, "size", None) is not None and fileobj.size > limit:
+        raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
+
+    folder = Path(settings.DATA_DIR) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{secrets.token_hex(16)}{suffix}"
+    size = 0
+    head = b""
+    try:
+        fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for chunk in _chunks(fileobj):
+                size += len(chunk)
+                if size > limit:
+                    raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
+                if len(head) < 4:
+                    head += chunk[:4]
+                out.write(chunk)
+        if size == 0:
+            message = _("文件是空的")
+            raise InvalidInput(message, code="empty_file", fields={"file": [message]})
+        if suffix == ".xlsx" and not head.startswith(b"PK"):
+            message = _("文件内容不是有效的 XLSX 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+            raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+
+    job = job_create(
+        actor=actor,
+        kind=Job.Kind.MEMBER_IMPORT,
+        org=target,
+        params={"skip_invalid": bool(skip_invalid)},
+        input_name=name[:255],
+        input_path=str(stored),
+    )
+    dispatch(job)
+    job.refresh_from_db()
+    return job
+
+
+@handles(Job.Kind.MEMBER_IMPORT)
+def run_member_import(job: Job) -> None:
+    """The background job: import the stored file, record progress, counts and the report."""
+    path = Path(job.input_path)
+    try:
+        job_start(job=job, phase=_("读取文件"))
+        actor = job.created_by
+        if actor is None:
+            job_fail(job=job, message=_("发起导入的账号已不存在"))
+            return
+
+        def on_progress(*, phase: str, processed: int, total: int, progress: int) -> None:
+            job_progress(job=job, processed=processed, total=total, phase=phase, progress=progress)
+
+        try:
+            result = import_members_file(
+                actor=actor,
+                org=job.org,
+                path=path,
+                skip_invalid=bool(job.params.get("skip_invalid")),
+                on_progress=on_progress,
+                note=_("批量导入：%(file)s") % {"file": job.input_name},
+            )
+        except DomainError as exc:
+            job_fail(job=job, message=exc.message)
+            return
+        job.report_path = result.report_path or ""
+        job_finish(
+            job=job,
+            succeeded=result.accepted,
+            message=result.message,
+            total_rows=result.total,
+            processed_rows=result.total,
+            created_count=result.created,
+            error_count=len(result.errors),
+            skipped_count=result.skipped,
+        )
+    finally:
+        # The upload holds personal data; it is not kept once the job has run.
+        path.unlink(missing_ok=True)

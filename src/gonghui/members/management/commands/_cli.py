@@ -1,0 +1,38 @@
+"""Shared by the member commands: who the command acts as, and which union it means."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
+from gonghui.accounts.permissions import can_read
+from gonghui.orgs.models import Org
+from gonghui.orgs.selectors import org_qs_visible_to
+
+
+def command_actor(username: str | None):
+    """The named account, or the first active superuser when none is named."""
+    users = get_user_model()._default_manager.select_related("org")
+    if username:
+        user = users.filter(username=username).first()
+        if user is None:
+            raise CommandError(_("账号 %(name)s 不存在") % {"name": username})
+    else:
+        user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if user is None:
+            raise CommandError(_("没有可用的超级管理员账号，请先创建（gonghui createsuperuser）或用 --as 指定账号"))
+    if not can_read(user):
+        raise CommandError(_("账号 %(name)s 未绑定工会组织或已停用") % {"name": user.username})
+    return user
+
+
+def command_org(*, actor, code: str) -> Org:
+    """The union with this code, looked up within what the actor may see."""
+    org = org_qs_visible_to(actor=actor).filter(code=code).first()
+    if org is None:
+        raise CommandError(
+            _("找不到组织代码为 %(code)s 的工会（或不在账号 %(name)s 的管辖范围内）")
+            % {"code": code, "name": actor.username}
+        )
+    return org
