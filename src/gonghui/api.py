@@ -1,16 +1,32 @@
-"""The REST API at /api/v1 (django-ninja): one NinjaAPI, one router per app, one error shape."""
+"""The REST API at /api/v1 (django-ninja): one NinjaAPI, one router per app, one error shape.
+
+Every error, whoever raises it (services, ninja's own parsing and validation, authentication,
+CSRF, unknown routes), leaves as `{"error": {"code", "message", "fields"}}`.
+"""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from django.http import Http404
+from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as SchemaValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
+from gonghui.accounts.api import router as accounts_router
 from gonghui.accounts.services import token_authenticate
+from gonghui.core.api_schemas import ERROR_DESCRIPTIONS
 from gonghui.core.errors import DomainError
+from gonghui.jobs.api import router as jobs_router
+from gonghui.members.api import org_stats_router
+from gonghui.members.api import router as members_router
+from gonghui.orgs.api import router as orgs_router
 
 
 class BearerTokenAuth(HttpBearer):
@@ -24,19 +40,77 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class ReadableJSONRenderer(JSONRenderer):
+    """Chinese stays Chinese in responses (UTF-8), readable with curl."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+class GonghuiAPI(NinjaAPI):
+    def _get_urls(self) -> list:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _method_not_allowed_in_shape(pattern.callback)
+        # Anything under /api/v1/ that no route matches answers in the error shape too.
+        return [*urls, re_path(r"^(?P<unknown>.*)$", csrf_exempt(_unknown_route))]
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if int(status) in ERROR_DESCRIPTIONS:
+                        response["description"] = ERROR_DESCRIPTIONS[int(status)]
+        return schema
+
+
+api = GonghuiAPI(
     title="工会网上工作平台 API",
     version="1.0.0",
-    description="Gonghui REST API. 认证：`Authorization: Bearer <token>`（`gonghui issue-token`）或浏览器会话。",
+    description=(
+        "工会组织、会员名册、导入导出。认证：`Authorization: Bearer <token>`（`gonghui issue-token USERNAME`），"
+        "或浏览器会话（修改类请求需带 `X-CSRFToken`）。数据范围之外的对象一律返回 404。"
+        '错误统一为 `{"error": {"code": "...", "message": "...", "fields": {"字段": ["原因"]}}}`。'
+    ),
     urls_namespace="api",
-    auth=[BearerTokenAuth(), SessionAuth()],  # session auth checks CSRF on unsafe methods,
+    renderer=ReadableJSONRenderer(),
+    auth=[BearerTokenAuth(), SessionAuth()],  # session auth checks CSRF on unsafe methods
 )
 
 
 def error_response(request, status: int, code: str, message: str, fields: dict | None = None):
-    return api.create_response(
+    response = api.create_response(
         request, {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
     )
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def _unknown_route(request, unknown: str = ""):
+    return error_response(request, 404, "not_found", _("接口不存在"))
+
+
+def _method_not_allowed_in_shape(view):
+    """Ninja answers a wrong method with a bare text 405; give it the shared shape (keeping Allow)."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405:
+            return response
+        shaped = error_response(
+            request,
+            405,
+            "method_not_allowed",
+            _("此接口不支持 %(method)s 请求") % {"method": request.method},
+        )
+        shaped["Allow"] = response.get("Allow", "")
+        return shaped
+
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapper
 
 
 @api.exception_handler(DomainError)
@@ -44,13 +118,56 @@ def on_domain_error(request, exc: DomainError):
     return error_response(request, exc.status, exc.code, exc.message, exc.fields)
 
 
+_PARAM_SOURCES = ("body", "query", "path", "form", "file", "header", "cookie")
+_BODY_PARAM = "payload"  # every route names its JSON body `payload`
+
+
+def _field_name(loc: tuple | list) -> str:
+    """("body", "payload", "name") → "name"; ("query", "limit") → "limit"; ("file", "file") → "file"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _PARAM_SOURCES:
+        parts = parts[1:]
+    if parts and parts[0] == _BODY_PARAM:
+        parts = parts[1:]
+    return ".".join(parts) or "non_field"
+
+
+def _schema_error_message(err: dict) -> str:
+    """A Chinese reason for one pydantic error."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return _("此项为必填项")
+    if kind == "extra_forbidden":
+        return _("不支持此字段")
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return _("应为整数")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("应为 true 或 false")
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return _("日期格式应为 YYYY-MM-DD")
+    if kind in ("string_type", "string_unicode"):
+        return _("应为字符串")
+    if kind in ("literal_error", "enum"):
+        expected = str(ctx.get("expected", "")).replace("' or '", "', '")
+        return _("取值应为：%(expected)s") % {"expected": expected}
+    if kind == "string_too_long":
+        return _("不能超过%(max)s个字符") % {"max": ctx.get("max_length", "")}
+    if kind in ("greater_than_equal", "greater_than"):
+        return _("不能小于%(min)s") % {"min": ctx.get("ge", ctx.get("gt", ""))}
+    if kind in ("less_than_equal", "less_than"):
+        return _("不能大于%(max)s") % {"max": ctx.get("le", ctx.get("lt", ""))}
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return _("应为 JSON 对象")
+    return _("格式不正确：%(msg)s") % {"msg": err.get("msg", "")}
+
+
 @api.exception_handler(SchemaValidationError)
 def on_schema_error(request, exc: SchemaValidationError):
+    """Ninja's own validation (its default would be a 422 in another shape) becomes 400 bad_request."""
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "payload", "form", "data")]
-        name = ".".join(loc) or "non_field"
-        fields.setdefault(name, []).append(_("格式不正确：%(msg)s") % {"msg": err.get("msg", "")})
+        fields.setdefault(_field_name(err.get("loc", ())), []).append(_schema_error_message(err))
     return error_response(request, 400, "bad_request", _("请求格式不正确"), fields)
 
 
@@ -66,23 +183,17 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return error_response(request, exc.status_code, "error", str(exc))
+    status = exc.status_code
+    if status == 403 and "CSRF" in str(exc):
+        return error_response(request, 403, "csrf_failed", _("CSRF 校验失败：会话请求须带 X-CSRFToken 请求头"))
+    if status == 400:
+        return error_response(request, 400, "bad_request", _("请求体无法解析，应为有效的 JSON"))
+    codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 429: "throttled"}
+    return error_response(request, status, codes.get(status, "error"), str(exc))
 
 
-def _mount_routers() -> None:
-    from gonghui.accounts.api import router as accounts_router
-
-    api.add_router("", accounts_router)
-    for module, prefix in (
-        ("gonghui.orgs.api", "/orgs"),
-        ("gonghui.members.api", "/members"),
-        ("gonghui.jobs.api", "/jobs"),
-    ):
-        try:
-            router = __import__(module, fromlist=["router"]).router
-        except ModuleNotFoundError:
-            continue
-        api.add_router(prefix, router)
-
-
-_mount_routers()
+api.add_router("", accounts_router)
+api.add_router("/orgs", orgs_router)
+api.add_router("/orgs", org_stats_router)
+api.add_router("/members", members_router)
+api.add_router("/jobs", jobs_router)

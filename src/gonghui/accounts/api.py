@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from ninja import Router, Schema
+from typing import Literal
+
+from ninja import Field, Router, Schema
+
+from gonghui.core.api_schemas import error_responses
 
 from .permissions import can_manage_accounts, can_reveal_pii, can_write
 
@@ -11,7 +15,9 @@ class OrgRef(Schema):
     id: int
     name: str
     code: str
-    kind: str
+    kind: Literal[
+        "federation", "township", "industry_federation", "regional_federation", "grassroots", "joint_grassroots"
+    ]
 
 
 class MeOut(Schema):
@@ -19,14 +25,16 @@ class MeOut(Schema):
     username: str
     display_name: str
     is_superuser: bool
-    role: str
-    org: OrgRef | None
+    role: Literal["", "admin", "officer", "viewer"] = Field(
+        ..., description="admin 管理员，officer 工作人员，viewer 只读；未绑定工会的账号为空"
+    )
+    org: OrgRef | None = Field(..., description="账号所属工会（数据范围的根）；超级管理员为 null")
     can_write: bool
     can_reveal_id: bool
     can_manage_accounts: bool
 
 
-@router.get("/me", response=MeOut, summary="当前账号")
+@router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前账号")
 def me(request):
     user = request.auth
     return {

@@ -1,0 +1,82 @@
+"""/api/v1/jobs: background jobs (member imports) and their error reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+from django.http import FileResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+
+from gonghui.core.api_schemas import READ_ERRORS, XLSX_CONTENT_TYPE
+from gonghui.core.errors import NotFound
+
+from .models import Job
+from .selectors import job_get_visible
+
+router = Router(tags=["后台任务"])
+
+
+class JobOut(Schema):
+    id: int
+    kind: Literal["member_import"] = Field(..., description="member_import 会员导入")
+    state: Literal["queued", "running", "succeeded", "failed"] = Field(
+        ..., description="queued 排队中，running 进行中，succeeded 已完成，failed 未通过"
+    )
+    progress: int = Field(..., description="进度百分比 0–100")
+    phase: str = Field(..., description="当前阶段（中文），结束后为空")
+    org: int = Field(..., description="任务所属工会 id")
+    input_name: str = Field(..., description="上传的文件名")
+    total_rows: int
+    processed_rows: int
+    created_count: int = Field(..., description="新登记的会员数")
+    error_count: int = Field(..., description="有问题的行数")
+    skipped_count: int = Field(..., description="跳过的行数")
+    message: str = Field(..., description="结果说明（中文）")
+    report_url: str | None = Field(..., description="错误报告（XLSX）的下载地址；没有报告时为 null")
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_org(obj: Job) -> int:
+        return obj.org_id
+
+    @staticmethod
+    def resolve_report_url(obj: Job) -> str | None:
+        return reverse("api:job_report", kwargs={"job_id": obj.pk}) if obj.report_path else None
+
+
+@router.get("/{job_id}", response={200: JobOut, **READ_ERRORS}, summary="任务状态")
+def get_job(request, job_id: int):
+    return job_get_visible(actor=request.auth, job_id=job_id)
+
+
+@router.get(
+    "/{job_id}/report",
+    response=READ_ERRORS,
+    url_name="job_report",
+    summary="下载错误报告",
+    description="XLSX：行号、列名、原因（中文）。任务没有报告时返回 404。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 文件（XLSX）",
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_job_report(request, job_id: int):
+    job = job_get_visible(actor=request.auth, job_id=job_id)
+    report = Path(job.report_path) if job.report_path else None
+    if report is None or not report.is_file():
+        raise NotFound(_("该任务没有错误报告"))
+    return FileResponse(
+        report.open("rb"),
+        as_attachment=True,
+        filename=f"导入错误报告-{job.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
