@@ -1,0 +1,35 @@
+"""gonghui demo: load the demo dataset into an empty database, then print the demo accounts."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from gonghui.demo.services import demo_load
+
+from ._report import summary, table
+
+
+class Command(BaseCommand):
+    help = "数据库中还没有工会时加载演示数据（一个市总工会、约200个基层工会、5000名会员和各级演示账号），并打印演示账号"
+
+    def handle(self, *args, **options) -> None:
+        outcome = demo_load()
+        if outcome.loaded:
+            assert outcome.result is not None
+            self.stdout.write(self.style.SUCCESS(_("演示数据已加载。")) + summary(outcome.result))
+        else:
+            self.stdout.write(_("数据库中已有工会数据，未重复加载演示数据。"))
+        if not outcome.accounts:
+            self.stdout.write(
+                _(
+                    "没有找到仍使用演示密码的演示账号。可用 gonghui add-officer 创建账号，或用 gonghui createsuperuser 创建超级管理员。"
+                )
+            )
+            return
+        self.stdout.write("")
+        self.stdout.write(_("演示账号（仅供本机演示，请勿在生产环境使用）："))
+        rows = [(a.username, a.password, a.role, a.org_name) for a in outcome.accounts]
+        self.stdout.write(table((_("用户名"), _("密码"), _("角色"), _("所属工会")), rows))
+        self.stdout.write("")
+        self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 http://127.0.0.1:8000/ 登录。"))

@@ -1,0 +1,113 @@
+"""The demo: a city federation with its member roll, and accounts at each level of the tree."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import check_password
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gonghui.accounts.models import Role, User
+from gonghui.accounts.services import officer_create
+from gonghui.orgs.models import Org, OrgKind
+
+from .generator import HOLDING_KINDS, SeedResult, seed_dataset
+
+DEMO_SEED = 2026
+DEMO_CITY = "3301"  # 杭州市: urban districts with streets, counties with towns
+DEMO_UNIONS = 200
+DEMO_MEMBERS = 5000
+# Fixed so that the README and `make demo` can print them; for a local demo only.
+DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 - printed on purpose, for a local demo
+SUPERUSER = "admin"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    password: str
+    role: str  # Chinese label
+    org_name: str
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    loaded: bool
+    result: SeedResult | None
+    accounts: list[DemoAccount]
+
+
+# username, role, where ("city" / "district" / "union"), display name
+DEMO_OFFICERS = (
+    ("city_admin", Role.ADMIN, "city", gettext_lazy("市总工会管理员（演示）")),
+    ("district_officer", Role.OFFICER, "district", gettext_lazy("区总工会工作人员（演示）")),
+    ("union_officer", Role.OFFICER, "union", gettext_lazy("基层工会工作人员（演示）")),
+    ("city_viewer", Role.VIEWER, "city", gettext_lazy("市总工会只读账号（演示）")),
+)
+
+
+def demo_load() -> DemoOutcome:
+    """Load the demo when the database has no unions; otherwise change nothing."""
+    with transaction.atomic():
+        if Org.objects.exists():
+            return DemoOutcome(loaded=False, result=None, accounts=demo_accounts())
+        admin = User.objects.create_superuser(SUPERUSER, "", DEMO_PASSWORD, display_name=_("系统管理员"))
+        result = seed_dataset(
+            seed=DEMO_SEED,
+            unions=DEMO_UNIONS,
+            members=DEMO_MEMBERS,
+            city=DEMO_CITY,
+            actor=admin,
+            note=_("演示数据"),
+        )
+        places = _demo_places(result)
+        for username, role, where, display_name in DEMO_OFFICERS:
+            officer_create(
+                actor=admin,
+                username=username,
+                password=DEMO_PASSWORD,
+                org=places[where],
+                role=role,
+                display_name=str(display_name),
+            )
+    return DemoOutcome(loaded=True, result=result, accounts=demo_accounts(verify=False))
+
+
+def _demo_places(result: SeedResult) -> dict[str, Org]:
+    """The city, its district with the most members, and that district's largest union."""
+    root = result.root
+    districts = [o for o in result.orgs if o.parent_id == root.pk and o.kind == OrgKind.FEDERATION]
+
+    def members_under(org: Org) -> int:
+        return sum(o.member_count for o in result.orgs if o.path.startswith(org.path))
+
+    district = max(districts, key=lambda d: (members_under(d), -d.pk))
+    unions = [o for o in result.orgs if o.kind in HOLDING_KINDS and o.path.startswith(district.path)]
+    union = max(unions, key=lambda o: (o.member_count, -o.pk))
+    return {"city": root, "district": district, "union": union}
+
+
+def demo_accounts(*, verify: bool = True) -> list[DemoAccount]:
+    """The demo accounts that exist and still have the demo password (known when just created)."""
+    names = [SUPERUSER, *(officer[0] for officer in DEMO_OFFICERS)]
+    found = {u.username: u for u in User.objects.filter(username__in=names).select_related("org")}
+    users = [found[name] for name in names if name in found]
+    # Password hashing is slow by design and releases the GIL: check the accounts side by side.
+    if verify:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            valid = list(pool.map(lambda u: check_password(DEMO_PASSWORD, u.password), users))
+    else:
+        valid = [True] * len(users)
+    accounts = []
+    for user, ok in zip(users, valid, strict=True):
+        if not ok:
+            continue
+        if user.is_superuser:
+            role, org_name = _("超级管理员"), _("全部工会组织")
+        else:
+            role, org_name = str(Role(user.role).label) if user.role else "", user.org.name if user.org else ""
+        accounts.append(DemoAccount(username=user.username, password=DEMO_PASSWORD, role=str(role), org_name=org_name))
+    return accounts
