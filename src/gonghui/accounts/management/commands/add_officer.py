@@ -10,10 +10,8 @@ from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import Role
 from gonghui.accounts.services import officer_create
+from gonghui.cli import command_org, error_text, system_actor
 from gonghui.core.errors import DomainError
-from gonghui.orgs.selectors import org_qs_visible_to
-
-from ._cli import error_text, system_actor
 
 
 class Command(BaseCommand):
@@ -31,9 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         actor = system_actor()
         code = options["org"]
-        org = org_qs_visible_to(actor=actor).filter(code=code).first()
-        if org is None:
-            raise CommandError(_("找不到组织代码为 %(code)s 的工会") % {"code": code})
+        org = command_org(actor=actor, code=code)
         if not org.is_active:
             raise CommandError(_("工会 %(org)s 已撤销，不能再绑定账号") % {"org": org.name})
         password = options["password"] if options["password"] is not None else self._ask_password()

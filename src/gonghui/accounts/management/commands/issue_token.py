@@ -6,9 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.services import token_issue
+from gonghui.cli import account_named, error_text
 from gonghui.core.errors import DomainError
-
-from ._cli import account_named, error_text
 
 
 class Command(BaseCommand):

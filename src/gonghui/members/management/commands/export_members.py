@@ -7,12 +7,11 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gonghui.cli import command_actor, command_org
 from gonghui.core.errors import DomainError
 from gonghui.members.exports import export_members_xlsx
 from gonghui.members.models import MemberStatus
 from gonghui.members.selectors import MemberFilters
-
-from ._cli import command_actor, command_org
 
 
 class Command(BaseCommand):

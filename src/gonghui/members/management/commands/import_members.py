@@ -7,10 +7,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from gonghui.cli import command_actor, command_org
 from gonghui.core.errors import DomainError
 from gonghui.members.imports import import_members_file
-
-from ._cli import command_actor, command_org
 
 SHOWN_ERRORS = 20
 
