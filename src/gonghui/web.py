@@ -16,8 +16,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
-from gonghui.accounts.permissions import can_read, can_write
+from gonghui.accounts.permissions import can_manage_accounts, can_read, can_write
 from gonghui.core.errors import DomainError, Forbidden, NotFound
 
 
@@ -33,12 +34,9 @@ def officer_view(view: Callable | None = None, *, write: bool = False, admin: bo
             if not can_read(user):
                 return render(request, "no_scope.html", status=403)
             if write and not can_write(user):
-                raise PermissionDenied("只读账号不能修改数据")
-            if admin:
-                from gonghui.accounts.permissions import can_manage_accounts
-
-                if not can_manage_accounts(user):
-                    raise PermissionDenied("只有管理员可以管理账号")
+                raise PermissionDenied(_("只读账号不能修改数据"))
+            if admin and not can_manage_accounts(user):
+                raise PermissionDenied(_("只有管理员可以管理账号"))
             try:
                 return fn(request, *args, **kwargs)
             except NotFound as exc:
@@ -85,9 +83,19 @@ class BootstrapFormMixin:
                 css = "form-control"
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)  # type: ignore[misc]
+        for name in self.errors:  # type: ignore[attr-defined]
+            if name in self.fields:  # type: ignore[attr-defined]
+                widget = self.fields[name].widget  # type: ignore[attr-defined]
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = (widget.attrs.get("class", "") + " is-invalid").strip()
+
 
 def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+    """An htmx request for a fragment (a history restore wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def client_ip(request: HttpRequest) -> str | None:

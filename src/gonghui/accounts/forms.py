@@ -1,7 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from gonghui.orgs.forms import ActorFormMixin, OrgField
+from gonghui.web import BootstrapFormMixin
+
+from .models import Role, User
 
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
+
+
+class AccountCreateForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    org = OrgField(label=_("所属工会"), help_text=_("账号只能查看和办理该工会及其下级的数据"))
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices, initial=Role.OFFICER)
+    password = forms.CharField(
+        label=_("初始密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少8位，不能是纯数字或常见密码"),
+    )
+
+
+class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
+    display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    org = OrgField(label=_("所属工会"))
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    is_active = forms.BooleanField(label=_("启用"), required=False)
+    password = forms.CharField(
+        label=_("重置密码"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("留空则不修改；重置后同时解除登录锁定"),
+    )
+
+    def __init__(self, *args: Any, account: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        if account.pk == self.actor.pk:
+            # Nobody changes their own role, union or active flag.
+            for name in ("org", "role", "is_active"):
+                del self.fields[name]
+
+    @staticmethod
+    def initial_from(account: User) -> dict[str, Any]:
+        return {
+            "display_name": account.display_name,
+            "org": account.org,
+            "role": account.role,
+            "is_active": account.is_active,
+        }
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+        if not data.get("password"):
+            data.pop("password", None)
+        return data

@@ -4,6 +4,9 @@ from . import views
 
 app_name = "accounts"
 urlpatterns = [
+    path("", views.account_list, name="list"),
+    path("new/", views.account_create, name="create"),
+    path("<int:user_id>/edit/", views.account_edit, name="edit"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
 ]

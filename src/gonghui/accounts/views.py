@@ -4,10 +4,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import LoginForm
-from .services import LoginLocked, login_check
+from gonghui.core.errors import DomainError
+from gonghui.web import form_errors_from, officer_view
+
+from .forms import AccountCreateForm, AccountEditForm, LoginForm
+from .selectors import account_get_visible, account_list_visible_to
+from .services import LoginLocked, login_check, officer_create, officer_update
+
+ACCOUNT_LIST_LIMIT = 500
 
 
 def client_ip(request) -> str | None:
@@ -49,3 +55,75 @@ def logout_view(request):
     logout(request)
     messages.info(request, _("您已退出登录"))
     return redirect("accounts:login")
+
+
+@require_GET
+@officer_view(admin=True)
+def account_list(request):
+    """Officer accounts bound to unions in the admin's subtree."""
+    accounts = list(account_list_visible_to(actor=request.user)[: ACCOUNT_LIST_LIMIT + 1])
+    return render(
+        request,
+        "accounts/list.html",
+        {
+            "accounts": accounts[:ACCOUNT_LIST_LIMIT],
+            "truncated": len(accounts) > ACCOUNT_LIST_LIMIT,
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@officer_view(admin=True)
+def account_create(request):
+    form = AccountCreateForm(request.POST or None, actor=request.user, initial={"org": request.user.org})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = officer_create(
+                actor=request.user,
+                username=data["username"],
+                password=data["password"],
+                org=data["org"],
+                role=data["role"],
+                display_name=data["display_name"],
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已创建账号：%(name)s") % {"name": account.username})
+            return redirect("accounts:list")
+    return render(
+        request,
+        "accounts/form.html",
+        {"form": form, "account": None, "picked": form.picked_org("org"), "title": _("新建账号")},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@officer_view(admin=True)
+def account_edit(request, user_id: int):
+    account = account_get_visible(actor=request.user, user_id=user_id)
+    form = AccountEditForm(
+        request.POST or None, actor=request.user, account=account, initial=AccountEditForm.initial_from(account)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            officer_update(actor=request.user, user=account, data=form.service_data())
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            form_errors_from(form, exc)
+        else:
+            messages.success(request, _("已保存账号：%(name)s") % {"name": account.username})
+            return redirect("accounts:list")
+    picked = form.picked_org("org") if "org" in form.fields else None
+    return render(
+        request,
+        "accounts/form.html",
+        {"form": form, "account": account, "picked": picked, "title": _("编辑账号")},
+        status=400 if form.is_bound else 200,
+    )

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "jobs"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:job_id>/", views.detail, name="detail"),
+    path("<int:job_id>/progress/", views.progress, name="progress"),
+    path("<int:job_id>/report/", views.report, name="report"),
+]

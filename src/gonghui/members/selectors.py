@@ -82,8 +82,8 @@ def subtree_stats(*, org: Org) -> dict:
     """Counts for the subtree under org: by status, migrant workers, new-employment categories."""
     members = Member.objects.filter(subtree_q(org.path, "org__path"))
     by_status = dict.fromkeys(MemberStatus.values, 0)
-    for row in members.values("status").annotate(n=Count("id")):
-        by_status[row["status"]] = row["n"]
+    for status_row in members.values("status").annotate(n=Count("id")):
+        by_status[status_row["status"]] = status_row["n"]
     active = members.filter(status=MemberStatus.ACTIVE)
     by_form = {f: 0 for f in NewEmploymentForm.values if f != NewEmploymentForm.NONE}
     for row in (

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
 from gonghui.core.treepath import STEP_LEN, subtree_q
 
-from .models import TERM_DUE_DAYS, Org
+from .models import TERM_DUE_DAYS, Org, OrgEvent
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,49 @@ def org_choices_for_members(*, actor, q: str = "", limit: int = 20) -> QuerySet[
     """Autocomplete of unions that can hold members, in scope."""
     qs = org_list_visible_to(actor=actor, filters=OrgFilters(q=q)).filter(kind__in=["grassroots", "joint_grassroots"])
     return qs[:limit]
+
+
+@dataclass(frozen=True)
+class OrgTotals:
+    members: int  # active members in the whole subtree
+    descendants: int  # active unions below
+
+
+def org_subtree_totals(*, orgs: list[Org]) -> dict[int, OrgTotals]:
+    """Members and unions below each given union, from the kept member counters.
+
+    Unions at the same depth share one grouped range query over the union table.
+    """
+    out: dict[int, OrgTotals] = {}
+    by_len: dict[int, list[Org]] = {}
+    for org in orgs:
+        by_len.setdefault(len(org.path), []).append(org)
+    for length, group in by_len.items():
+        ranges = Q()
+        for org in group:
+            ranges |= subtree_q(org.path)
+        rows = (
+            Org.objects.filter(ranges, is_active=True)
+            .annotate(prefix=Substr("path", 1, length))
+            .values("prefix")
+            .annotate(member_total=Sum("member_count"), n=Count("id"))
+        )
+        found = {row["prefix"]: row for row in rows}
+        for org in group:
+            row = found.get(org.path)
+            out[org.pk] = OrgTotals(
+                members=(row["member_total"] or 0) if row else 0,
+                descendants=(row["n"] - 1) if row else 0,
+            )
+    return out
+
+
+def org_history(*, actor, org: Org) -> QuerySet[OrgEvent]:
+    org = org_get_visible(actor=actor, org_id=org.pk)
+    return OrgEvent.objects.filter(org=org).select_related("actor")
+
+
+def org_names_visible(*, actor, ids) -> dict[int, str]:
+    """Names of the given unions that the actor may see (for history and pickers)."""
+    clean = [int(i) for i in ids if i is not None]
+    return dict(org_qs_visible_to(actor=actor).filter(pk__in=clean).values_list("pk", "name"))

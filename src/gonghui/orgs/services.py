@@ -69,7 +69,7 @@ def _clean(org: Org) -> None:
         org.federation_level = ""
     if org.term_start and org.term_end and org.term_end <= org.term_start:
         add("term_end", _("换届日期应晚于本届开始日期"))
-    if org.parent_id and org.parent.kind in MEMBER_HOLDING_KINDS:
+    if org.parent is not None and org.parent.kind in MEMBER_HOLDING_KINDS:
         add("parent", _("基层工会下不能再设下级工会"))
     if not errors:
         try:

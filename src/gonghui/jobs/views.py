@@ -1,0 +1,44 @@
+"""Job pages: progress that polls itself every second, the result and its error report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from gonghui.web import officer_view
+
+from .selectors import job_get_visible
+
+
+@require_GET
+@officer_view
+def detail(request, job_id: int):
+    job = job_get_visible(actor=request.user, job_id=job_id)
+    return render(request, "jobs/detail.html", {"job": job})
+
+
+@require_GET
+@officer_view
+def progress(request, job_id: int):
+    """htmx fragment polled every second; once the job has finished it no longer polls."""
+    job = job_get_visible(actor=request.user, job_id=job_id)
+    return render(request, "jobs/_progress.html", {"job": job})
+
+
+@require_GET
+@officer_view
+def report(request, job_id: int):
+    """The job's error report, for jobs in the actor's scope only."""
+    job = job_get_visible(actor=request.user, job_id=job_id)
+    if not job.report_path:
+        raise Http404(_("该任务没有错误报告"))
+    path = Path(job.report_path).resolve()
+    if not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
+        raise Http404(_("错误报告已不存在"))
+    filename = _("导入错误报告-%(id)s%(suffix)s") % {"id": job.pk, "suffix": path.suffix}
+    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
