@@ -59,7 +59,8 @@ def org_list_visible_to(*, actor, filters: OrgFilters | None = None) -> QuerySet
         qs = qs.filter(term_end__lt=today)
     elif filters.term == "due_soon":
         qs = qs.filter(term_end__gte=today, term_end__lte=today + dt.timedelta(days=TERM_DUE_DAYS))
-    return qs.order_by("path")
+    # With a term filter the longest overdue / the soonest due come first; otherwise tree order.
+    return qs.order_by("term_end", "path") if filters.term else qs.order_by("path")
 
 
 def org_scope_roots(*, actor) -> QuerySet[Org]:
