@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from gonghui.accounts.models import User
 from gonghui.accounts.services import officer_create
@@ -15,6 +17,14 @@ from gonghui.orgs.models import Org
 from gonghui.orgs.services import org_create
 
 PASSWORD = "Gonghui-test-2026"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language (a request in English must not leak into the next test)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def id_number(seq: int = 1, region: str = "110105", birth: dt.date = dt.date(1990, 5, 17)) -> str:

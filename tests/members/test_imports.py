@@ -491,7 +491,7 @@ def test_job_imports_the_upload_and_records_counts(tree, tmp_path, django_captur
     )
     assert (job.progress, job.phase, job.message, job.report_path) == (100, "", "已导入 3 名会员", "")
     assert job.input_name == "名单.xlsx"
-    assert job.params == {"skip_invalid": False}
+    assert job.params == {"language": "zh-hans", "skip_invalid": False}
     assert job.started_at is not None and job.finished_at is not None
     assert not Path(job.input_path).exists()  # the upload is not kept
     assert Path(job.input_path).parent == upload_dir()

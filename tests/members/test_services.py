@@ -151,3 +151,15 @@ def test_subtree_stats(tree):
     assert stats["new_employment_by_category"]["delivery_rider"] == 1
     assert stats["unions_by_kind"] == {"federation": 1, "township": 1, "grassroots": 1, "joint_grassroots": 1}
     assert subtree_stats(org=tree.city)["members_by_status"]["active"] == 3
+
+
+def test_labels_in_either_language_are_accepted(tree):
+    member = member_create(
+        actor=tree.officer_a,
+        data=member_data(tree.union_a1, education="Bachelor", new_employment_form="courier", id_type="Resident ID card"),
+    )
+    assert (member.education, member.new_employment_form, member.id_type) == ("bachelor", "courier", "resident_id")
+    other = member_create(
+        actor=tree.officer_a, data=member_data(tree.union_a2, seq=2, education="本科", new_employment_form="快递员")
+    )
+    assert (other.education, other.new_employment_form) == ("bachelor", "courier")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from gonghui.core.errors import NotFound
 
@@ -24,7 +25,7 @@ def account_get_visible(*, actor, user_id) -> User:
     try:
         return account_list_visible_to(actor=actor).get(pk=int(user_id))
     except (User.DoesNotExist, ValueError, TypeError):
-        raise NotFound("账号不存在") from None
+        raise NotFound(_("账号不存在")) from None
 
 
 def audit_list_visible_to(*, actor) -> QuerySet[AuditLog]:

@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .models import Job
 
@@ -31,11 +33,13 @@ def run_job(job_id: int) -> None:
     job = Job.objects.get(pk=job_id)
     if job.state != Job.State.QUEUED:
         return
-    try:
-        HANDLERS[job.kind](job)
-    except Exception as exc:
-        logger.exception("job %s crashed", job_id)
-        job_fail(job=job, message=f"任务异常终止：{exc.__class__.__name__}")
+    # The job speaks the language of whoever queued it: messages, reports, accepted labels.
+    with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+        try:
+            HANDLERS[job.kind](job)
+        except Exception as exc:
+            logger.exception("job %s crashed", job_id)
+            job_fail(job=job, message=_("任务异常终止：%(error)s") % {"error": exc.__class__.__name__})
 
 
 def _run_in_thread(job_id: int) -> None:

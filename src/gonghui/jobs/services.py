@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import Job
 
 
 def job_create(*, actor, kind: str, org, params: dict | None = None, input_name: str = "", input_path: str = "") -> Job:
+    params = {"language": translation.get_language(), **(params or {})}
     return Job.objects.create(
-        kind=kind, created_by=actor, org=org, params=params or {}, input_name=input_name, input_path=input_path
+        kind=kind, created_by=actor, org=org, params=params, input_name=input_name, input_path=input_path
     )
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import scope_q
 from gonghui.core.errors import NotFound
@@ -36,7 +37,7 @@ def member_get_visible(*, actor, member_id: int | str) -> Member:
     try:
         return member_qs_visible_to(actor=actor).select_related("org").get(pk=int(member_id))
     except (Member.DoesNotExist, ValueError, TypeError):
-        raise NotFound("会员不存在") from None
+        raise NotFound(_("会员不存在")) from None
 
 
 def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> QuerySet[Member]:

@@ -10,6 +10,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
@@ -42,20 +43,25 @@ _FALSE = {"否", "n", "no", "false", "0", "f", ""}
 
 
 @lru_cache(maxsize=64)
-def _choice_lookup(choices: type[models.TextChoices], language: str | None) -> dict[str, str]:
-    """API value and label (in the current language and in Chinese) → API value."""
+def _choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
+    """API value, or its label in any of the site's languages → API value.
+
+    A file filled in from the English template imports the same as one from the Chinese.
+    """
     lookup: dict[str, str] = {}
-    with translation.override("zh-hans"):
-        lookup.update({str(label): code for code, label in choices.choices})
-    lookup.update({str(label): code for code, label in choices.choices})
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            lookup.update({str(label): code for code, label in choices.choices})
+            lookup.update({str(label).lower(): code for code, label in choices.choices})
     lookup.update({code: code for code in choices.values})
     return lookup
 
 
 def _choice(value: Any, choices: type[models.TextChoices], field_label: str) -> str:
-    """Accept the API value or its label; labels are cached per language (imports call this per cell)."""
+    """Accept the API value or its label (cached: imports call this for every cell)."""
     text = str(value or "").strip()
-    code = _choice_lookup(choices, translation.get_language()).get(text)
+    lookup = _choice_lookup(choices)
+    code = lookup.get(text, lookup.get(text.lower()))
     if code is not None:
         return code
     raise ValidationError(_("%(label)s“%(value)s”不是有效选项") % {"label": field_label, "value": text})

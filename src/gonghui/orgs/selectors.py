@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
@@ -34,7 +35,7 @@ def org_get_visible(*, actor, org_id: int | str) -> Org:
     try:
         return org_qs_visible_to(actor=actor).select_related("parent").get(pk=int(org_id))
     except (Org.DoesNotExist, ValueError, TypeError):
-        raise NotFound("工会组织不存在") from None
+        raise NotFound(_("工会组织不存在")) from None
 
 
 def org_list_visible_to(*, actor, filters: OrgFilters | None = None) -> QuerySet[Org]:
