@@ -156,7 +156,9 @@ def test_subtree_stats(tree):
 def test_labels_in_either_language_are_accepted(tree):
     member = member_create(
         actor=tree.officer_a,
-        data=member_data(tree.union_a1, education="Bachelor", new_employment_form="courier", id_type="Resident ID card"),
+        data=member_data(
+            tree.union_a1, education="Bachelor", new_employment_form="courier", id_type="Resident ID card"
+        ),
     )
     assert (member.education, member.new_employment_form, member.id_type) == ("bachelor", "courier", "resident_id")
     other = member_create(
