@@ -66,6 +66,21 @@ def form_errors_from(form: forms.Form, exc: DomainError) -> None:
         form.add_error(None, message)
 
 
+def run_service(form: forms.Form, service: Callable, /, **kwargs):
+    """Call a write service for a valid form and return its result.
+
+    A refusal (bad input, conflict, missing right) goes next to the form's fields and returns
+    None; NotFound still propagates, so out of scope stays a 404.
+    """
+    try:
+        return service(**kwargs)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        form_errors_from(form, exc)
+        return None
+
+
 class BootstrapFormMixin:
     """Adds Bootstrap classes to every widget so templates can render fields generically."""
 

@@ -6,8 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.core.errors import DomainError
-from gonghui.web import form_errors_from, officer_view
+from gonghui.web import officer_view, run_service
 
 from .forms import AccountCreateForm, AccountEditForm, LoginForm
 from .selectors import account_get_visible, account_list_visible_to
@@ -79,20 +78,17 @@ def account_create(request):
     form = AccountCreateForm(request.POST or None, actor=request.user, initial={"org": request.user.org})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            account = officer_create(
-                actor=request.user,
-                username=data["username"],
-                password=data["password"],
-                org=data["org"],
-                role=data["role"],
-                display_name=data["display_name"],
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        account = run_service(
+            form,
+            officer_create,
+            actor=request.user,
+            username=data["username"],
+            password=data["password"],
+            org=data["org"],
+            role=data["role"],
+            display_name=data["display_name"],
+        )
+        if account is not None:
             messages.success(request, _("已创建账号：%(name)s") % {"name": account.username})
             return redirect("accounts:list")
     return render(
@@ -111,13 +107,8 @@ def account_edit(request, user_id: int):
         request.POST or None, actor=request.user, account=account, initial=AccountEditForm.initial_from(account)
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            officer_update(actor=request.user, user=account, data=form.service_data())
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        saved = run_service(form, officer_update, actor=request.user, user=account, data=form.service_data())
+        if saved is not None:
             messages.success(request, _("已保存账号：%(name)s") % {"name": account.username})
             return redirect("accounts:list")
     picked = form.picked_org("org") if "org" in form.fields else None

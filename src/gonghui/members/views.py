@@ -14,10 +14,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.core.errors import DomainError, InvalidInput
+from gonghui.core.errors import InvalidInput
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
-from gonghui.web import client_ip, form_errors_from, is_htmx, officer_view
+from gonghui.web import client_ip, is_htmx, officer_view, run_service
 
 from . import exports, imports, services
 from .forms import ImportForm, MemberFilterForm, MemberForm, StatusForm, TransferForm, status_actions_for
@@ -103,13 +103,8 @@ def create(request):
     initial = {"org": request.GET.get("org")}  # the picker shows it only when in scope
     form = MemberForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(actor=request.user, data=form.service_data())
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        member = run_service(form, services.member_create, actor=request.user, data=form.service_data())
+        if member is not None:
             messages.success(request, _("已登记会员：%(name)s") % {"name": member.name})
             return redirect("members:detail", member.pk)
     return render(
@@ -192,13 +187,8 @@ def edit(request, member_id: int):
     member = member_get_visible(actor=request.user, member_id=member_id)
     form = MemberForm(request.POST or None, actor=request.user, member=member, initial=MemberForm.initial_from(member))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update(actor=request.user, member=member, data=form.service_data())
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        saved = run_service(form, services.member_update, actor=request.user, member=member, data=form.service_data())
+        if saved is not None:
             messages.success(request, _("已保存"))
             return redirect("members:detail", member.pk)
     return render(
@@ -215,15 +205,15 @@ def transfer(request, member_id: int):
     member = member_get_visible(actor=request.user, member_id=member_id)
     form = TransferForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            moved = services.member_transfer(
-                actor=request.user, member=member, to_org=form.cleaned_data["to_org"], note=form.cleaned_data["note"]
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        moved = run_service(
+            form,
+            services.member_transfer,
+            actor=request.user,
+            member=member,
+            to_org=form.cleaned_data["to_org"],
+            note=form.cleaned_data["note"],
+        )
+        if moved is not None:
             messages.success(
                 request, _("已办理会员接转：%(name)s 转入 %(org)s") % {"name": member.name, "org": moved.to_org.name}
             )
@@ -242,15 +232,15 @@ def change_status(request, member_id: int):
     member = member_get_visible(actor=request.user, member_id=member_id)
     form = StatusForm(request.POST or None, member=member, initial={"status": request.GET.get("to")})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.member_change_status(
-                actor=request.user, member=member, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        saved = run_service(
+            form,
+            services.member_change_status,
+            actor=request.user,
+            member=member,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+        )
+        if saved is not None:
             messages.success(request, _("会籍状态已变更"))
             return redirect("members:detail", member.pk)
     return render(
@@ -269,19 +259,16 @@ def import_upload(request):
     form = ImportForm(request.POST or None, request.FILES or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
-            job = imports.member_import_start(
-                actor=request.user,
-                org=form.cleaned_data["org"],
-                filename=upload.name,
-                fileobj=upload,
-                skip_invalid=form.cleaned_data["skip_invalid"],
-            )
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        job = run_service(
+            form,
+            imports.member_import_start,
+            actor=request.user,
+            org=form.cleaned_data["org"],
+            filename=upload.name,
+            fileobj=upload,
+            skip_invalid=form.cleaned_data["skip_invalid"],
+        )
+        if job is not None:
             return redirect("jobs:detail", job.pk)
     return render(
         request,

@@ -15,7 +15,7 @@ from gonghui.core.regions import region_full_name
 from gonghui.members.models import MemberStatus, NewEmploymentForm
 from gonghui.members.selectors import MemberFilters, member_list_visible_to, subtree_stats
 from gonghui.members.views import member_rows
-from gonghui.web import form_errors_from, is_htmx, officer_view
+from gonghui.web import is_htmx, officer_view, run_service
 
 from . import services
 from .forms import OrgForm, OrgMoveForm, OrgSearchForm
@@ -176,13 +176,8 @@ def create(request, org_id: int):
     parent = org_get_visible(actor=request.user, org_id=org_id)
     form = OrgForm(request.POST or None, initial={"region_code": parent.region_code, "kind": OrgKind.GRASSROOTS})
     if request.method == "POST" and form.is_valid():
-        try:
-            org = services.org_create(actor=request.user, parent=parent, data=form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        org = run_service(form, services.org_create, actor=request.user, parent=parent, data=form.cleaned_data)
+        if org is not None:
             messages.success(request, _("已新建工会组织：%(name)s") % {"name": org.name})
             return redirect("orgs:detail", org.pk)
     return _org_form_page(request, form=form, org=None, parent=parent, title=_("新建下级工会"))
@@ -194,13 +189,8 @@ def edit(request, org_id: int):
     org = org_get_visible(actor=request.user, org_id=org_id)
     form = OrgForm(request.POST or None, initial=OrgForm.initial_from(org))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.org_update(actor=request.user, org=org, data=form.cleaned_data)
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        saved = run_service(form, services.org_update, actor=request.user, org=org, data=form.cleaned_data)
+        if saved is not None:
             messages.success(request, _("已保存"))
             return redirect("orgs:detail", org.pk)
     return _org_form_page(request, form=form, org=org, parent=org.parent, title=_("编辑工会组织"))
@@ -213,13 +203,8 @@ def move(request, org_id: int):
     org = org_get_visible(actor=request.user, org_id=org_id)
     form = OrgMoveForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.org_move(actor=request.user, org=org, new_parent=form.cleaned_data["parent"])
-        except DomainError as exc:
-            if exc.status == 404:
-                raise
-            form_errors_from(form, exc)
-        else:
+        saved = run_service(form, services.org_move, actor=request.user, org=org, new_parent=form.cleaned_data["parent"])
+        if saved is not None:
             messages.success(request, _("已调整上级工会"))
             return redirect("orgs:detail", org.pk)
     return render(
