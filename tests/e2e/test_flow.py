@@ -9,26 +9,13 @@ import pytest
 import xlsxwriter
 
 from gonghui.accounts.models import AuditLog
+from gonghui.members.imports import IMPORT_HEADERS
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from tests.conftest import PASSWORD, id_number, member_data
 from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-IMPORT_HEADERS = [
-    "姓名",
-    "证件类型",
-    "证件号码",
-    "手机号码",
-    "民族",
-    "学历",
-    "工作单位",
-    "单位统一社会信用代码",
-    "入会日期",
-    "是否农民工",
-    "新就业形态",
-]
 
 
 def write_import_file(path) -> None:
