@@ -19,6 +19,7 @@ from gonghui.core.idcard import mask_id_number
 from gonghui.core.pinyin import name_initials
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
+from gonghui.stats.services import MemberState, apply_deltas, apply_many, member_deltas
 
 from .cards import allocate_card_numbers
 from .models import CURRENT_STATUSES, Member, MemberEvent, MemberStatus, Transfer
@@ -127,6 +128,7 @@ def member_create(*, actor, data: dict[str, Any]) -> Member:
             MemberEvent.objects.create(
                 member=member, kind=MemberEvent.Kind.CREATED, actor=actor, changes=_diff({}, _snapshot(member))
             )
+            apply_deltas(org=org, deltas=member_deltas(None, MemberState.of(member)))
     except IntegrityError:
         # Someone registered the same person between our check and the insert.
         holder = member_current_elsewhere(id_number_hash=member.id_number_hash)
@@ -148,6 +150,7 @@ def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
     cleaned, errors = clean_member_input(payload, partial=True)
     _raise_if_invalid(errors)
     before = _snapshot(member)
+    counted_before = MemberState.of(member)
     for field, value in cleaned.items():
         if field not in ("id_number", "birth_date", "gender"):
             setattr(member, field, value)
@@ -168,6 +171,7 @@ def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
         with transaction.atomic():
             member.save()
             MemberEvent.objects.create(member=member, kind=MemberEvent.Kind.UPDATED, actor=actor, changes=changes)
+            apply_deltas(org=member.org, deltas=member_deltas(counted_before, MemberState.of(member)))
     except IntegrityError:
         holder = member_current_elsewhere(id_number_hash=member.id_number_hash, exclude_pk=member.pk)
         if holder:
@@ -198,6 +202,7 @@ def member_change_status(*, actor, member: Member, status: str, note: str = "") 
             if holder:
                 raise duplicate_member_error(actor=actor, holder=holder)
         old = member.status
+        counted_before = MemberState.of(member)
         member.status = status
         member.save(update_fields=["status", "updated_at"])
         _bump_count(member.org_id, int(status in CURRENT_STATUSES) - int(old in CURRENT_STATUSES))
@@ -208,6 +213,7 @@ def member_change_status(*, actor, member: Member, status: str, note: str = "") 
             changes={"status": [old, status]},
             note=note,
         )
+        apply_deltas(org=member.org, deltas=member_deltas(counted_before, MemberState.of(member)))
     return member
 
 
@@ -218,6 +224,8 @@ def member_transfer(*, actor, member: Member, to_org: Org | int, note: str = "")
     target = _member_holding_org(actor=actor, org_id=getattr(to_org, "pk", to_org))
     if target.pk == member.org_id:
         raise InvalidInput(_("转入工会与当前工会相同"), code="same_org", fields={"to_org": [_("请选择其他工会")]})
+    # Reserved before the transaction so the card counter's row lock is not held through it.
+    card_number = allocate_card_numbers(1)[0]
     with transaction.atomic():
         source = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
         if not source.is_current:
@@ -227,9 +235,12 @@ def member_transfer(*, actor, member: Member, to_org: Org | int, note: str = "")
                 fields={"status": [_("当前会籍状态不能接转")]},
             )
         old_status = source.status
+        counted_before = MemberState.of(source)
         source.status = MemberStatus.TRANSFERRED
         source.save(update_fields=["status", "updated_at"])
-        _bump_count(source.org_id, -1)
+        # Both unions' counters in id order, so opposite transfers cannot deadlock.
+        for org_id, delta in sorted([(source.org_id, -1), (target.pk, 1)]):
+            _bump_count(org_id, delta)
         moved = Member(
             **{
                 f.attname: getattr(source, f.attname)
@@ -240,9 +251,8 @@ def member_transfer(*, actor, member: Member, to_org: Org | int, note: str = "")
         moved.org = target
         moved.status = old_status
         moved.transferred_from = source
-        moved.card_number = allocate_card_numbers(1)[0]
+        moved.card_number = card_number
         moved.save()
-        _bump_count(target.pk, 1)
         transfer = Transfer.objects.create(
             from_member=source, to_member=moved, from_org=source.org, to_org=target, actor=actor, note=note
         )
@@ -260,6 +270,12 @@ def member_transfer(*, actor, member: Member, to_org: Org | int, note: str = "")
             actor=actor,
             changes={**org_change, "card_number": [source.card_number, moved.card_number]},
             note=note,
+        )
+        apply_many(
+            changes=[
+                (source.org_id, member_deltas(counted_before, MemberState.of(source))),
+                (target.pk, member_deltas(None, MemberState.of(moved))),
+            ]
         )
     return transfer
 

@@ -19,6 +19,7 @@ from gonghui.core.pinyin import name_initials
 from gonghui.core.regions import validate_region_code
 from gonghui.core.treepath import STEP_LEN, step, step_number, subtree_q
 from gonghui.core.uscc import validate_uscc
+from gonghui.stats.services import apply_deltas, apply_org_kind_change, kind_key, move_subtree_counters
 
 from .models import MEMBER_HOLDING_KINDS, Org, OrgEvent, OrgKind
 from .selectors import org_get_visible
@@ -128,6 +129,7 @@ def org_create(*, actor, parent: Org | None, data: dict[str, Any]) -> Org:
             org.depth = len(org.path) // STEP_LEN
             org.save()
             OrgEvent.objects.create(org=org, kind=OrgEvent.Kind.CREATED, actor=actor, changes=_diff({}, org))
+            apply_deltas(org=org, deltas={kind_key(org.kind): 1})
     except IntegrityError:
         raise Conflict(_("组织代码 %(code)s 已被使用") % {"code": org.code}, code="duplicate_code") from None
     return org
@@ -153,6 +155,8 @@ def org_update(*, actor, org: Org, data: dict[str, Any]) -> Org:
     with transaction.atomic():
         org.save(update_fields=[*changes.keys(), "name_initials", "updated_at"])
         OrgEvent.objects.create(org=org, kind=OrgEvent.Kind.UPDATED, actor=actor, changes=changes)
+        if "kind" in changes:
+            apply_org_kind_change(org=org, old_kind=before["kind"], new_kind=org.kind)
     return org
 
 
@@ -176,6 +180,7 @@ def org_move(*, actor, org: Org, new_parent: Org) -> Org:
     old_parent_id = org.parent_id
     with transaction.atomic():
         old_path = org.path
+        old_parent_path = org.parent.path if org.parent is not None else None
         new_path = _next_child_path(new_parent)
         delta = (len(new_path) - len(old_path)) // STEP_LEN
         Org.objects.filter(subtree_q(old_path)).update(
@@ -183,6 +188,8 @@ def org_move(*, actor, org: Org, new_parent: Org) -> Org:
             depth=F("depth") + delta,
         )
         Org.objects.filter(pk=org.pk).update(parent=new_parent)
+        # After the paths are rewritten: that UPDATE waited for every writer inside the subtree.
+        move_subtree_counters(org=org, old_parent_path=old_parent_path, new_parent=new_parent)
         OrgEvent.objects.create(
             org=org, kind=OrgEvent.Kind.MOVED, actor=actor, changes={"parent": [old_parent_id, new_parent.pk]}
         )
@@ -204,6 +211,7 @@ def org_deactivate(*, actor, org: Org) -> Org:
             raise Conflict(_("该工会仍有会员，不能撤销"), code="org_not_empty")
         org.is_active = False
         org.save(update_fields=["is_active", "updated_at"])
+        apply_deltas(org=org, deltas={kind_key(org.kind): -1})
         OrgEvent.objects.create(
             org=org, kind=OrgEvent.Kind.DEACTIVATED, actor=actor, changes={"is_active": [True, False]}
         )
