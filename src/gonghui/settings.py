@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.orgs",
     "gonghui.members",
+    "gonghui.stats",
     "gonghui.jobs",
     "gonghui.demo",
 ]
@@ -115,6 +116,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
         "transaction_mode": "IMMEDIATE",
     }
+
+# Optional streaming replica for reports and dashboards (gonghui.core.dbrouter.use_replica()).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("GONGHUI_DB_CONN_MAX_AGE", "60"))
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
+
+# /bench/ping (a bare JSON view, the HTTP benchmark's baseline); off unless benchmarking.
+GONGHUI_BENCH_ENDPOINTS = _env_bool("GONGHUI_BENCH_ENDPOINTS")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+if settings.GONGHUI_BENCH_ENDPOINTS:
+    from .core.bench_views import ping
+
+    urlpatterns.append(path("bench/ping", ping, name="bench-ping"))

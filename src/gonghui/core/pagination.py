@@ -1,4 +1,4 @@
-"""Keyset pagination: stable, O(page) at any depth, opaque cursors."""
+"""Keyset pagination: stable, O(page) at any depth, opaque cursors, never a total count."""
 
 from __future__ import annotations
 
@@ -31,10 +31,21 @@ def keyset_page(
 ) -> tuple[list[M], str | None]:
     """One page of `qs` ordered by id, and the cursor of the next page (None at the end)."""
     limit = max(1, min(int(limit), MAX_LIMIT))
+    # A queryset may carry a `keyset_id` annotation (= id, as an expression only a dedicated index
+    # provides): same order, but PostgreSQL then cannot walk the primary key (see members.selectors).
+    key = "keyset_id" if "keyset_id" in qs.query.annotations else "id"
     if cursor:
         last_id = decode_cursor(cursor)
-        qs = qs.filter(id__lt=last_id) if descending else qs.filter(id__gt=last_id)
-    rows = list(qs.order_by("-id" if descending else "id")[: limit + 1])
+        qs = qs.filter(**{f"{key}__lt" if descending else f"{key}__gt": last_id})
+    ordered = qs.order_by(f"-{key}" if descending else key)
+    if key == "keyset_id":
+        # The sorted set may be the whole of a subtree: sort narrow (id) tuples, which an index
+        # holding org_id and id can deliver without the heap, then fetch the page's rows by key.
+        ids = list(ordered.values_list("id", flat=True)[: limit + 1])
+        by_id = {row.pk: row for row in qs.filter(pk__in=ids).order_by()}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(ordered[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
     return rows, (encode_cursor(rows[-1].pk) if has_more and rows else None)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.scope import scope_q
+from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
 from gonghui.core.treepath import subtree_q
-from gonghui.orgs.models import Org
-from gonghui.orgs.selectors import org_get_visible, org_subtree_kind_counts
+from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
+from gonghui.orgs.selectors import org_get_visible
+from gonghui.stats.selectors import subtree_counts
 
-from .models import CURRENT_STATUSES, Member, MemberEvent, MemberStatus, NewEmploymentForm
-from .search import search_q
+from .models import CURRENT_STATUSES, KEYSET_ID, Member, MemberEvent, MemberStatus, NewEmploymentForm
+from .search import PREFIX_KINDS, search_kind, search_q
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,84 @@ def member_get_visible(*, actor, member_id: int | str) -> Member:
         raise NotFound(_("会员不存在")) from None
 
 
+# A subtree holding at most this many members is read union by union through the org_id
+# indexes and its matching rows sorted (cost ∝ subtree); a larger one by walking the roll
+# newest-first by primary key and keeping rows whose union is in the subtree (cost ∝ page / share).
+SMALL_SUBTREE_MEMBERS = 200_000
+
+
+class _AnyOfArray(Func):
+    """`lhs = ANY(ARRAY(subquery))` (PostgreSQL): membership the planner cannot size up front."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
+def _subtree_size(org: Org) -> int:
+    return sum(n for key, n in subtree_counts(org=org).items() if key.startswith("status:"))
+
+
+def _subtree_filter(qs: QuerySet[Member], org: Org) -> QuerySet[Member]:
+    """Limit qs to members of unions under `org`, in the plan that stays bounded for its size.
+
+    PostgreSQL's planner assumes the subtree's members are spread evenly over the id range, so
+    with ORDER BY id LIMIT 51 it likes to walk the primary key backwards and filter. Members are
+    imported union by union, so for a small subtree that walk can read the whole roll. For those
+    the planner gets `org_id = ANY(ARRAY(SELECT ...))` and the `keyset_id` ordering (id + 0, which
+    the primary key does not provide), i.e. it must read the subtree's unions through the org_id
+    indexes and sort only their rows.
+    """
+    if _subtree_size(org) > SMALL_SUBTREE_MEMBERS:
+        return qs.filter(subtree_q(org.path, "org__path"))
+    unions = Org.objects.filter(subtree_q(org.path), kind__in=MEMBER_HOLDING_KINDS).order_by()
+    if connection.vendor == "postgresql":
+        qs = qs.filter(_AnyOfArray(F("org_id"), Subquery(unions.values("id"))))
+    else:
+        qs = qs.filter(org_id__in=unions.values("id"))
+    return qs.annotate(keyset_id=KEYSET_ID)
+
+
+# A name or initials prefix matching at most this many members of the whole roll is read through
+# its prefix index and sorted, whatever the subtree.
+RARE_PREFIX_MATCHES = 20_000
+
+
+def _is_rare_prefix(term: str) -> bool:
+    """A prefix search over a subtree the planner would walk by primary key, with few matches.
+
+    The planner estimates the walk from the prefix's and the subtree's shares as if independent;
+    when the subtree's members are old rows the walk reads most of the roll before meeting 50
+    matches. A bounded index-only count tells whether the prefix itself is selective enough to
+    read all its matches instead (≤ RARE_PREFIX_MATCHES rows, then filter and top-N sort).
+    """
+    if search_kind(term) not in PREFIX_KINDS:
+        return False
+    matches = Member.objects.filter(search_q(term)).order_by().values("id")[: RARE_PREFIX_MATCHES + 1]
+    return matches.count() <= RARE_PREFIX_MATCHES
+
+
 def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> QuerySet[Member]:
+    """The roll as the actor may list it; never counted (pages are keyset, see core.pagination)."""
     filters = filters or MemberFilters()
-    qs = member_qs_visible_to(actor=actor)
+    scope_root_path(actor)  # raises Forbidden for an account without read access
+    qs = Member.objects.all()
+    subtree: Org | None = None if actor.is_superuser else actor.org
     if filters.org_id is not None:
         org = org_get_visible(actor=actor, org_id=filters.org_id)
-        qs = qs.filter(org_id=org.pk) if org.holds_members else qs.filter(subtree_q(org.path, "org__path"))
+        subtree = org
+    if subtree is not None and subtree.holds_members:
+        # One union: read newest-first straight from index member_org_keyset (org_id, id + 0).
+        qs = qs.filter(org_id=subtree.pk).annotate(keyset_id=KEYSET_ID)
+    elif subtree is not None:
+        qs = _subtree_filter(qs, subtree)
     if filters.q:
         qs = qs.filter(search_q(filters.q))
+        # Without a subtree filter ids and names are independent and the walk by id is right.
+        walks_by_id = subtree is not None and "keyset_id" not in qs.query.annotations
+        if walks_by_id and _is_rare_prefix(filters.q):
+            # Read the few matches through the prefix index and sort them (see _is_rare_prefix).
+            qs = qs.annotate(keyset_id=KEYSET_ID)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.is_migrant_worker is not None:
@@ -58,7 +130,9 @@ def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> Qu
         qs = qs.filter(join_date__gte=filters.join_date_from)
     if filters.join_date_to:
         qs = qs.filter(join_date__lte=filters.join_date_to)
-    return qs.select_related("org")
+    # The page's unions in a second query: a join here would run before the top-N sort, over
+    # every matching row of the subtree.
+    return qs.prefetch_related("org")
 
 
 def member_history(*, actor, member: Member) -> QuerySet[MemberEvent]:
@@ -80,22 +154,20 @@ def member_history(*, actor, member: Member) -> QuerySet[MemberEvent]:
 
 
 def subtree_stats(*, org: Org) -> dict:
-    """Counts for the subtree under org: by status, migrant workers, new-employment categories."""
-    members = Member.objects.filter(subtree_q(org.path, "org__path"))
-    by_status = dict.fromkeys(MemberStatus.values, 0)
-    for status_row in members.values("status").annotate(n=Count("id")):
-        by_status[status_row["status"]] = status_row["n"]
-    active = members.filter(status=MemberStatus.ACTIVE)
-    by_form = {f: 0 for f in NewEmploymentForm.values if f != NewEmploymentForm.NONE}
-    for row in (
-        active.exclude(new_employment_form=NewEmploymentForm.NONE).values("new_employment_form").annotate(n=Count("id"))
-    ):
-        by_form[row["new_employment_form"]] = row["n"]
+    """Counts for the subtree under org: by status, migrant workers, new-employment categories, unions.
+
+    Read from the subtree counters (gonghui.stats), kept exact by the services in the same
+    transaction as every write: one indexed query whatever the size of the subtree.
+    """
+    counts = subtree_counts(org=org)
     return {
-        "members_by_status": by_status,
-        "migrant_workers": active.filter(is_migrant_worker=True).count(),
-        "new_employment_by_category": by_form,
-        "unions_by_kind": org_subtree_kind_counts(org=org),
+        "members_by_status": {s: counts.get(f"status:{s}", 0) for s in MemberStatus.values},
+        "migrant_workers": counts.get("migrant", 0),
+        "new_employment_by_category": {
+            f: counts.get(f"nef:{f}", 0) for f in NewEmploymentForm.values if f != NewEmploymentForm.NONE
+        },
+        # Active unions of each kind, the union itself included; kinds with none are left out.
+        "unions_by_kind": {k: n for k in OrgKind.values if (n := counts.get(f"kind:{k}", 0))},
     }
 
 

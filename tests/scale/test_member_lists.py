@@ -1,0 +1,136 @@
+"""Member list pages and searches as the roll grows: keyset pages in every plan, scoped searches,
+and the indexes that keep them bounded."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from gonghui.core.pagination import keyset_page
+from gonghui.members import selectors
+from gonghui.members.selectors import MemberFilters, member_list_visible_to
+from gonghui.members.services import member_create
+from tests.conftest import id_number, member_data
+
+NAMES = ["张三", "张伟", "李四", "王五", "赵六"]
+
+
+@pytest.fixture
+def roll(tree):
+    """Members spread over three grassroots unions: a1 and a2 under district A, b1 under district B."""
+    created = {"a1": [], "a2": [], "b1": []}
+    seq = 1
+    for key, org in (("a1", tree.union_a1), ("a2", tree.union_a2), ("b1", tree.union_b1)):
+        for i, name in enumerate(NAMES):
+            phone = f"1390000{seq:04d}"
+            member = member_create(
+                actor=tree.superuser,
+                data=member_data(org, seq=seq, name=name, phone=phone, id_number=id_number(seq)),
+            )
+            created[key].append(member)
+            seq += 1
+            assert i < len(NAMES)
+    return created
+
+
+def _all_pages(qs, limit: int = 2) -> list[int]:
+    ids, cursor = [], None
+    while True:
+        rows, cursor = keyset_page(qs, cursor=cursor, limit=limit)
+        ids += [r.pk for r in rows]
+        if cursor is None:
+            return ids
+
+
+def _ids(members) -> list[int]:
+    return sorted((m.pk for m in members), reverse=True)
+
+
+def test_pages_of_one_grassroots_union_walk_its_roll_newest_first(tree, roll):
+    qs = member_list_visible_to(actor=tree.officer_a1, filters=MemberFilters())
+    assert "keyset_id" in qs.query.annotations
+    assert _all_pages(qs) == _ids(roll["a1"])
+
+
+def test_pages_of_a_small_subtree_read_union_by_union(tree, roll):
+    qs = member_list_visible_to(actor=tree.officer_a, filters=MemberFilters())
+    assert "keyset_id" in qs.query.annotations
+    assert _all_pages(qs) == _ids(roll["a1"] + roll["a2"])
+
+
+def test_pages_of_a_large_subtree_walk_the_roll_by_id(tree, roll, monkeypatch):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE_MEMBERS", 3)
+    qs = member_list_visible_to(actor=tree.city_admin, filters=MemberFilters(org_id=tree.district_a.pk))
+    assert "keyset_id" not in qs.query.annotations
+    assert _all_pages(qs) == _ids(roll["a1"] + roll["a2"])
+
+
+def test_the_superuser_pages_through_the_whole_roll(tree, roll):
+    qs = member_list_visible_to(actor=tree.superuser, filters=MemberFilters())
+    assert _all_pages(qs, limit=4) == _ids(roll["a1"] + roll["a2"] + roll["b1"])
+
+
+def test_a_page_carries_its_union_without_a_count(tree, roll, django_assert_max_num_queries):
+    qs = member_list_visible_to(actor=tree.officer_a, filters=MemberFilters())
+    with django_assert_max_num_queries(3) as captured:
+        rows, _ = keyset_page(qs, cursor=None, limit=50)
+        names = {r.org.name for r in rows}
+    assert names == {tree.union_a1.name, tree.union_a2.name}
+    assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("small_subtree_limit", "rare_prefix_limit"),
+    [(50_000, 20_000), (0, 20_000), (0, 0)],
+    ids=["union-by-union", "prefix-index", "walk-by-id"],
+)
+def test_every_kind_of_search_stays_inside_the_subtree(tree, roll, monkeypatch, small_subtree_limit, rare_prefix_limit):
+    monkeypatch.setattr(selectors, "SMALL_SUBTREE_MEMBERS", small_subtree_limit)
+    monkeypatch.setattr(selectors, "RARE_PREFIX_MATCHES", rare_prefix_limit)
+    wei = roll["a2"][1]  # 张伟 in union a2; another 张伟 is in b1, outside district A
+
+    def found(term: str) -> list[int]:
+        qs = member_list_visible_to(actor=tree.officer_a, filters=MemberFilters(q=term))
+        return _all_pages(qs)
+
+    assert found("张") == _ids([roll["a1"][0], roll["a1"][1], roll["a2"][0], wei])
+    assert found("zw") == _ids([roll["a1"][1], wei])
+    assert found(wei.phone) == [wei.pk]
+    assert found(id_number(7)) == [wei.pk]
+    assert found(wei.card_number) == [wei.pk]
+    outside = roll["b1"][1]
+    assert found(outside.phone) == []
+    assert found(outside.card_number) == []
+
+
+def test_search_within_one_union_by_org_filter(tree, roll):
+    qs = member_list_visible_to(actor=tree.officer_a, filters=MemberFilters(q="张", org_id=tree.union_a1.pk))
+    assert _all_pages(qs) == _ids(roll["a1"][:2])
+
+
+def _index_sql(name: str) -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+        row = cursor.fetchone()
+    return row[0].replace('"', "") if row else ""
+
+
+@pytest.mark.django_db
+def test_prefix_and_keyset_indexes_exist():
+    name_index = _index_sql("member_name_prefix")
+    initials_index = _index_sql("member_initials_prefix")
+    keyset_index = _index_sql("member_org_keyset")
+    one_current = _index_sql("one_current_membership_per_person")
+    assert "UNIQUE" in one_current.upper()
+    assert "id_number_hash" in one_current
+    assert "(name" in name_index
+    assert "(name_initials" in initials_index
+    assert "org_id" in keyset_index
+    assert "id + 0" in keyset_index
+    if connection.vendor == "postgresql":
+        # LIKE 'x%' can use a btree only with the pattern opclass under a non-"C" collation.
+        assert "varchar_pattern_ops" in name_index
+        assert "varchar_pattern_ops" in initials_index
