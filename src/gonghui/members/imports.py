@@ -14,9 +14,11 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import re
 import secrets
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -34,18 +36,19 @@ from gonghui.accounts.permissions import require_write
 from gonghui.core import pii
 from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.ethnicity import ETHNIC_GROUPS
-from gonghui.core.idcard import build_id_number
+from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
 from gonghui.core.uscc import build_uscc
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import dispatch, handles
 from gonghui.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
 from gonghui.orgs.models import Org
+from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
 
 from .cards import allocate_card_numbers
 from .models import CURRENT_STATUSES, Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm
 from .selectors import member_qs_visible_to
-from .services import _bump_count, _diff, _member_holding_org, _snapshot, apply_id_number
+from .services import TRACKED_FIELDS, _bump_count, _member_holding_org
 from .validation import FIELDS, REQUIRED, clean_member_input
 
 # The import columns (fixed interface): accepted in any order, matched by header text.
@@ -518,34 +521,93 @@ def _write_members(*, actor, org: Org, rows: list[dict[str, Any]], note: str) ->
     # a failed import leaves a gap in the card sequence, nothing else.
     cards = allocate_card_numbers(len(rows))
     with transaction.atomic():
-        for start in range(0, len(rows), WRITE_CHUNK):
-            members = []
-            for cleaned, card in zip(
-                rows[start : start + WRITE_CHUNK], cards[start : start + WRITE_CHUNK], strict=True
-            ):
-                member = Member(org=org, status=MemberStatus.ACTIVE, card_number=card)
-                for name, value in cleaned.items():
-                    if name not in ("id_number", "birth_date", "gender"):
-                        setattr(member, name, value)
-                apply_id_number(member, cleaned)
-                member.name_initials = name_initials(member.name)
-                members.append(member)
-            Member.objects.bulk_create(members, batch_size=WRITE_CHUNK)
-            MemberEvent.objects.bulk_create(
-                [
-                    MemberEvent(
-                        member=m,
-                        kind=MemberEvent.Kind.IMPORTED,
-                        actor=actor,
-                        changes=_diff({}, _snapshot(m)),
-                        note=note,
-                    )
-                    for m in members
-                ],
-                batch_size=WRITE_CHUNK,
-            )
+        _insert_rows(actor=actor, org=org, rows=rows, cards=cards, note=note)
         _bump_count(org.pk, len(rows))
+        # Subtree statistics (gonghui.stats): the whole batch's deltas, once, in this transaction.
+        groups = Counter((bool(c.get("is_migrant_worker")), c.get("new_employment_form") or "none") for c in rows)
+        apply_deltas(
+            org=org,
+            deltas=member_group_deltas(
+                {MemberState(str(MemberStatus.ACTIVE), migrant, str(form)): n for (migrant, form), n in groups.items()}
+            ),
+        )
     return len(rows)
+
+
+def _insert_rows(*, actor, org: Org, rows: list[dict[str, Any]], cards: list[str], note: str) -> None:
+    """The members and their `imported` history rows, as the ORM would write them, in bulk.
+
+    PostgreSQL: one COPY (psycopg 3); SQLite: executemany. Every row gets exactly the values
+    `Member(...)` + `apply_id_number` would give it (model defaults for absent fields). The
+    history rows are built in SQL from the rows just written, found by their card numbers
+    (one consecutive block, fixed width, so a range): the same payload as `_diff({}, ...)`,
+    as every tracked field is non-null. Must run inside the caller's transaction.
+    """
+    fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
+    now = timezone.now()
+    pg = connection.vendor == "postgresql"
+    defaults = {f.attname: f.get_default() for f in fields}
+    defaults.update(org_id=org.pk, status=str(MemberStatus.ACTIVE), created_at=now, updated_at=now)
+    if not pg:
+        defaults["created_at"] = defaults["updated_at"] = connection.ops.adapt_datetimefield_value(now)
+    attnames = [f.attname for f in fields]
+    table = Member._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+    initials: dict[str, str] = {}
+
+    def values() -> Iterator[list[Any]]:
+        for cleaned, card in zip(rows, cards, strict=True):
+            v = defaults.copy()
+            v.update(cleaned)
+            number = v.pop("id_number")
+            v["id_number_encrypted"] = pii.encrypt(number)
+            v["id_number_hash"] = pii.keyed_hash(number)
+            v["id_number_masked"] = mask_id_number(number)
+            v["card_number"] = card
+            name = v["name"]
+            ini = initials.get(name)
+            if ini is None:
+                ini = initials[name] = name_initials(name)
+            v["name_initials"] = ini
+            if not pg:
+                for key in ("birth_date", "join_date"):
+                    if v[key] is not None:
+                        v[key] = v[key].isoformat()
+            yield [v[a] for a in attnames]
+
+    with connection.cursor() as cur, connection.wrap_database_errors:
+        if pg:
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values():
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            it = values()
+            while batch := list(itertools.islice(it, WRITE_CHUNK * 10)):
+                cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
+        cur.execute(*_history_sql(actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now))
+
+
+def _history_sql(*, actor, note: str, first_card: str, last_card: str, now: dt.datetime) -> tuple[str, list[Any]]:
+    member, event = Member._meta.db_table, MemberEvent._meta.db_table
+    db_columns = {f.name: f.column for f in Member._meta.concrete_fields}
+    pairs = []
+    for f in TRACKED_FIELDS:
+        column = db_columns[f]
+        if connection.vendor == "postgresql":
+            value = f"to_char({column}, 'YYYY-MM-DD')" if f == "join_date" else column
+            pairs.append(f"'{f}', jsonb_build_array(NULL, {value})")
+        else:
+            value = f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)" if f == "is_migrant_worker" else column
+            pairs.append(f"'{f}', json_array(NULL, {value})")
+    build = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    created = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
+    sql = (
+        f"INSERT INTO {event} (member_id, kind, actor_id, changes, note, created_at) "  # noqa: S608
+        f"SELECT id, %s, %s, {build}({', '.join(pairs)}), %s, %s FROM {member} "
+        "WHERE card_number >= %s AND card_number <= %s ORDER BY id"
+    )
+    return sql, [MemberEvent.Kind.IMPORTED, getattr(actor, "pk", None), note, created, first_card, last_card]
 
 
 # ---------------------------------------------------------------------------------------
