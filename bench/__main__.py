@@ -1,7 +1,7 @@
 """python -m bench [--scale smoke|small|1m|10m] [--only NAME ...]
 
 Builds (once per scale and database) a dataset with `gonghui seed`, then runs each benchmark
-module in BENCHES that exists and prints every figure beside its same-run baseline.
+module in BENCHES and prints every figure beside its same-run baseline.
 """
 
 from __future__ import annotations
@@ -50,12 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     ensure_dataset(ctx)
     names = args.only or BENCHES
     for name in names:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"bench.{name}" and args.only is None:
-                continue  # not written yet
-            raise
+        module = importlib.import_module(f"bench.{name}")
         print(f"== {name}", flush=True)
         module.run(ctx)
     facts = machine_facts(ctx)
