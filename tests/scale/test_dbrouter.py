@@ -91,3 +91,23 @@ def test_a_reporting_read_is_served_by_the_replica_connection(tree):
     assert len(on_replica.captured_queries) == 1
     assert "COUNT" in on_replica.captured_queries[0]["sql"].upper()
     assert len(on_default.captured_queries) == 1
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_an_export_reads_the_roll_from_the_replica_and_audits_on_default(tree, tmp_path):
+    import io
+
+    from gonghui.accounts.models import AuditLog
+    from gonghui.members.exports import export_members_xlsx
+    from gonghui.members.selectors import MemberFilters
+
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a1))
+    with (
+        CaptureQueriesContext(connections["default"]) as on_default,
+        CaptureQueriesContext(connections["replica"]) as on_replica,
+    ):
+        count = export_members_xlsx(actor=tree.officer_a, filters=MemberFilters(), out=io.BytesIO())
+    assert count == 1
+    assert any("members_member" in q["sql"] for q in on_replica.captured_queries)
+    assert not any("members_member" in q["sql"] for q in on_default.captured_queries)
+    assert AuditLog.objects.filter(action="export", actor=tree.officer_a).count() == 1
