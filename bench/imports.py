@@ -26,25 +26,15 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from gonghui.members.imports import IMPORT_HEADERS
+
 from .harness import Context, Result
 
 ROWS = {"smoke": 500, "small": 200_000, "1m": 200_000, "10m": 1_000_000}
 XLSX_ROWS = {"smoke": 200, "10m": 200_000}
 NAIVE_SAMPLE = {"smoke": 200}
 NAIVE_DEFAULT = 2_000
-HEADERS = (
-    "姓名",
-    "证件类型",
-    "证件号码",
-    "手机号码",
-    "民族",
-    "学历",
-    "工作单位",
-    "单位统一社会信用代码",
-    "入会日期",
-    "是否农民工",
-    "新就业形态",
-)
+HEADERS = IMPORT_HEADERS  # the importer's own columns
 _EDUCATION = ("初中", "高中/中专/技校", "大专", "本科", "硕士研究生")
 _FORMS = ("无",) * 12 + ("快递外卖骑手", "网约车司机", "快递员")
 
