@@ -10,6 +10,7 @@ from gonghui.core.pagination import keyset_page
 from gonghui.members import selectors
 from gonghui.members.selectors import MemberFilters, member_list_visible_to
 from gonghui.members.services import member_create
+from gonghui.orgs.services import org_create
 from tests.conftest import id_number, member_data
 
 NAMES = ["张三", "张伟", "李四", "王五", "赵六"]
@@ -134,3 +135,28 @@ def test_prefix_and_keyset_indexes_exist():
         # LIKE 'x%' can use a btree only with the pattern opclass under a non-"C" collation.
         assert "varchar_pattern_ops" in name_index
         assert "varchar_pattern_ops" in initials_index
+
+
+def test_the_only_roots_officer_lists_the_whole_roll_without_a_subtree_filter(tree):
+    # given members in both districts and an officer at the tree's only root
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=1))
+    member_create(actor=tree.officer_b, data=member_data(tree.union_b1, seq=2))
+
+    qs = member_list_visible_to(actor=tree.city_admin, filters=MemberFilters())
+
+    # then the query is the plain roll (a walk by id reads one page) and holds everyone
+    assert "orgs_org" not in str(qs.query)
+    assert qs.count() == 2
+    # while a second root makes the same officer's view a real subtree again
+    org_create(
+        actor=tree.superuser,
+        parent=None,
+        data={
+            "name": "上海市总工会",
+            "code": "SH",
+            "kind": "federation",
+            "federation_level": "city",
+            "region_code": "310000",
+        },
+    )
+    assert "orgs_org" in str(member_list_visible_to(actor=tree.city_admin, filters=MemberFilters()).query)

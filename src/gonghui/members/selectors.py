@@ -70,6 +70,8 @@ def _subtree_filter(qs: QuerySet[Member], org: Org) -> QuerySet[Member]:
     the primary key does not provide), i.e. it must read the subtree's unions through the org_id
     indexes and sort only their rows.
     """
+    if org.parent_id is None and not Org.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists():
+        return qs  # the only root: its subtree is the whole roll, and the walk by id reads one page
     if _subtree_size(org) > SMALL_SUBTREE_MEMBERS:
         return qs.filter(subtree_q(org.path, "org__path"))
     unions = Org.objects.filter(subtree_q(org.path), kind__in=MEMBER_HOLDING_KINDS).order_by()
