@@ -7,6 +7,7 @@ import can report every bad cell of a row at once while services raise on the fi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.idcard import parse_id_number
@@ -37,7 +39,12 @@ FIELDS = (
     "new_employment_form",
 )
 REQUIRED = ("name", "id_number", "join_date")
+# Labels for error messages, translated only when a message is built (imports clean every row).
+_LABEL_ID_TYPE = gettext_lazy("证件类型")
+_LABEL_EDUCATION = gettext_lazy("学历")
+_LABEL_NEW_EMPLOYMENT = gettext_lazy("新就业形态")
 
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$|^(\d{4})(\d{2})(\d{2})$")
 _TRUE = {"是", "y", "yes", "true", "1", "t", "√"}
 _FALSE = {"否", "n", "no", "false", "0", "f", ""}
 
@@ -73,11 +80,14 @@ def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.date):
         return value
     text = str(value or "").strip().replace("/", "-").replace(".", "-")
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+    # A regex and dt.date, not strptime: imports parse a date in every row.
+    match = _DATE.match(text)
+    if match:
+        parts = match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)
         try:
-            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date, no time
+            return dt.date(*(int(p) for p in parts))
         except ValueError:
-            continue
+            pass
     raise ValidationError(_("日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": text})
 
 
@@ -139,17 +149,17 @@ def clean_member_input(
             errors.setdefault(field, []).extend(exc.messages)
 
     run("name", _name)
-    run("id_type", lambda v: _choice(v or IdType.RESIDENT_ID, IdType, _("证件类型")))
+    run("id_type", lambda v: _choice(v or IdType.RESIDENT_ID, IdType, _LABEL_ID_TYPE))
     run("phone", lambda v: validate_mobile(str(v)) if str(v or "").strip() else "")
     run("ethnicity", _ethnicity)
-    run("education", lambda v: _choice(v, Education, _("学历")) if str(v or "").strip() else "")
+    run("education", lambda v: _choice(v, Education, _LABEL_EDUCATION) if str(v or "").strip() else "")
     run("employer_name", _employer_name)
     run("employer_uscc", lambda v: validate_uscc(str(v)) if str(v or "").strip() else "")
     run("join_date", parse_date)
     run("is_migrant_worker", parse_bool)
     run(
         "new_employment_form",
-        lambda v: _choice(v or NewEmploymentForm.NONE, NewEmploymentForm, _("新就业形态")),
+        lambda v: _choice(v or NewEmploymentForm.NONE, NewEmploymentForm, _LABEL_NEW_EMPLOYMENT),
     )
     if "id_number" in data:
         id_type = cleaned.get("id_type", data.get("id_type") or IdType.RESIDENT_ID)
