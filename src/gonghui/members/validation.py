@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -64,7 +65,7 @@ def _choice_lookup(choices: type[models.TextChoices]) -> dict[str, str]:
     return lookup
 
 
-def _choice(value: Any, choices: type[models.TextChoices], field_label: str) -> str:
+def _choice(value: Any, choices: type[models.TextChoices], field_label: str | StrPromise) -> str:
     """Accept the API value or its label (cached: imports call this for every cell)."""
     text = str(value or "").strip()
     lookup = _choice_lookup(choices)
