@@ -959,7 +959,8 @@ class NationalPlanner(Planner):
             city_total = sum(n for _, n in city_counties)
             industry_fed = None
             if city_total >= 300:
-                fed_name, _ = data.INDUSTRY_FEDERATIONS[rng.randrange(len(data.INDUSTRY_FEDERATIONS))]
+                theme = rng.randrange(len(data.INDUSTRY_FEDERATIONS))
+                fed_name, _ = data.INDUSTRY_FEDERATIONS[theme]
                 industry_fed = self._add(
                     city_org,
                     name=f"{region_full_name(city)}{fed_name}",
@@ -970,7 +971,7 @@ class NationalPlanner(Planner):
                     term_years=5,
                     uscc_share=1.0,
                 )
-                industry_fed.theme = str(next(i for i, (n, _) in enumerate(data.INDUSTRY_FEDERATIONS) if n == fed_name))
+                industry_fed.theme = str(theme)
             for county, n in city_counties:
                 local = _local_name(county, self.city_code)
                 district = self._add(

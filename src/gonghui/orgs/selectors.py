@@ -83,11 +83,6 @@ def org_ancestors(*, actor, org: Org) -> list[Org]:
     return list(Org.objects.filter(path__in=prefixes).order_by("path"))
 
 
-def org_subtree_kind_counts(*, org: Org) -> dict[str, int]:
-    rows = Org.objects.filter(subtree_q(org.path), is_active=True).values("kind").annotate(n=Count("id"))
-    return {row["kind"]: row["n"] for row in rows}
-
-
 def org_choices_for_members(*, actor, q: str = "", limit: int = 20) -> QuerySet[Org]:
     """Autocomplete of unions that can hold members, in scope."""
     qs = org_list_visible_to(actor=actor, filters=OrgFilters(q=q)).filter(kind__in=["grassroots", "joint_grassroots"])
