@@ -27,6 +27,15 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox():
+    """Text messages sent during a test (core.sms.LocmemBackend), emptied before each test."""
+    from gonghui.core import sms
+
+    sms.outbox.clear()
+    return sms.outbox
+
+
 def id_number(seq: int = 1, region: str = "110105", birth: dt.date = dt.date(1990, 5, 17)) -> str:
     return build_id_number(region, birth, seq)
 
@@ -147,3 +156,28 @@ def tree(db) -> Tree:
         officer_b=officer("officer_b", district_b, "officer"),
         officer_a1=officer("officer_a1", union_a1, "officer"),
     )
+
+
+def make_worker(phone: str = "13912345678", *, name: str = "", id_no: str = "", password: str = PASSWORD):
+    """A worker account (portal), real-name bound when `name` and `id_no` are given.
+
+    Built from the models so tests of other apps need not walk the registration flow; the
+    portal's own tests cover registration and binding through the services.
+    """
+    from django.utils import timezone
+
+    from gonghui.core.idcard import mask_id_number
+    from gonghui.core.pii import encrypt, keyed_hash
+    from gonghui.portal.models import WorkerAccount
+
+    user = User.objects.create_user(f"w{phone}", password=password, display_name=name)
+    worker = WorkerAccount(user=user, phone=phone, phone_verified_at=timezone.now())
+    if name and id_no:
+        worker.real_name = name
+        worker.id_type = "resident_id"
+        worker.id_number_encrypted = encrypt(id_no)
+        worker.id_number_hash = keyed_hash(id_no)
+        worker.id_number_masked = mask_id_number(id_no)
+        worker.verified_at = timezone.now()
+    worker.save()
+    return worker

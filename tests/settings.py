@@ -13,3 +13,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 GONGHUI_JOB_RUNNER = "inline"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+GONGHUI_SMS_BACKEND = "gonghui.core.sms.LocmemBackend"
+GONGHUI_PERIODIC_IN_PROCESS = False

@@ -24,9 +24,14 @@ from gonghui.accounts.services import token_authenticate
 from gonghui.core.api_schemas import ERROR_DESCRIPTIONS
 from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
+from gonghui.joining.api import router as joining_router
 from gonghui.members.api import org_stats_router
 from gonghui.members.api import router as members_router
+from gonghui.notifications.api import router as notifications_router
 from gonghui.orgs.api import router as orgs_router
+from gonghui.portal.api import router as portal_router
+from gonghui.rights.api import router as rights_router
+from gonghui.rights.api_casework import router as rights_casework_router
 
 
 class BearerTokenAuth(HttpBearer):
@@ -197,3 +202,8 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/orgs", org_stats_router)
 api.add_router("/members", members_router)
 api.add_router("/jobs", jobs_router)
+api.add_router("/notifications", notifications_router)
+api.add_router("/portal", portal_router)
+api.add_router("/joining", joining_router)
+api.add_router("/rights", rights_router)
+api.add_router("/rights", rights_casework_router)

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "gonghui.members",
     "gonghui.stats",
     "gonghui.jobs",
+    "gonghui.notifications",
+    "gonghui.portal",
+    "gonghui.joining",
+    "gonghui.rights",
     "gonghui.demo",
 ]
 
@@ -97,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gonghui.context_processors.permissions",
+                "gonghui.context_processors.portal",
             ],
         },
     },
@@ -182,6 +187,14 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = os.environ.get("GONGHUI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("GONGHUI_FROM_EMAIL", "gonghui@localhost")
+# Text messages (core.sms): a gateway class; the console backend logs them (development, demo).
+GONGHUI_SMS_BACKEND = os.environ.get("GONGHUI_SMS_BACKEND", "gonghui.core.sms.ConsoleBackend")
+GONGHUI_SMS_SIGNATURE = os.environ.get("GONGHUI_SMS_SIGNATURE", "工会")
+# Absolute links in e-mail and SMS, and in the member card's QR code.
+GONGHUI_SITE_URL = os.environ.get("GONGHUI_SITE_URL", "http://127.0.0.1:8000")
+# Periodic tasks (jobs.periodic) in a thread of the serving process when there is no Celery beat.
+GONGHUI_PERIODIC_IN_PROCESS = _env_bool("GONGHUI_PERIODIC_IN_PROCESS", default=True)
 
 # Login lockout: this many failures within the window lock the account for the window.
 GONGHUI_LOGIN_MAX_FAILURES = int(os.environ.get("GONGHUI_LOGIN_MAX_FAILURES", "5"))

@@ -11,6 +11,13 @@ urlpatterns = [
     path("orgs/", include("gonghui.orgs.urls")),
     path("members/", include("gonghui.members.urls")),
     path("jobs/", include("gonghui.jobs.urls")),
+    path("notifications/", include("gonghui.notifications.urls")),
+    path("joining/", include("gonghui.joining.urls")),
+    path("rights/", include("gonghui.rights.urls")),
+    # Workers' pages (phone first).
+    path("m/join/", include("gonghui.joining.portal_urls")),
+    path("m/requests/", include("gonghui.rights.portal_urls")),
+    path("m/", include("gonghui.portal.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarDay(models.Model):
+    """An official day off or make-up workday entered by an administrator (节假日调休).
+
+    chinese-calendar ships the State Council's schedule up to the year it was released; a later
+    year's notice (published each November/December) is entered here. An entry also overrides
+    the library for a year it knows, should a schedule change.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("是否工作日"), help_text=_("勾选：调休上班日；不勾选：放假日"))
+    name = models.CharField(_("名称"), max_length=32, blank=True, help_text=_("如：春节、国庆节调休"))
+
+    class Meta:
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}"

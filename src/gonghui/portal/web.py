@@ -1,0 +1,74 @@
+"""Plumbing for the workers' pages (/m/): who counts as a worker, and the page decorator."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from gonghui.core.errors import Forbidden, NotFound
+
+from .models import WorkerAccount
+
+
+def worker_of(user) -> WorkerAccount | None:
+    """The worker account of a signed-in user, or None (officers, anonymous)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    try:
+        return user.worker
+    except WorkerAccount.DoesNotExist:
+        return None
+
+
+def require_worker(user) -> WorkerAccount:
+    worker = worker_of(user)
+    if worker is None:
+        raise Forbidden(_("请使用职工账号登录"))
+    return worker
+
+
+def require_verified_worker(user) -> WorkerAccount:
+    worker = require_worker(user)
+    if not worker.is_verified:
+        raise Forbidden(_("请先完成实名认证"))
+    return worker
+
+
+def worker_view(view: Callable | None = None, *, verified: bool = False):
+    """Decorate a portal page: a signed-in worker (optionally real-name verified).
+
+    Anyone else goes to the portal's login page; an unverified worker asked for a verified page
+    goes to real-name binding first and comes back.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            worker = worker_of(request.user)
+            if worker is None:
+                return redirect_to_login(request.get_full_path(), login_url="portal:login")
+            if verified and not worker.is_verified:
+                return redirect(f"{_url('portal:verify')}?next={request.get_full_path()}")
+            request.worker = worker  # type: ignore[attr-defined]
+            try:
+                return fn(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from None
+            except Forbidden as exc:
+                raise PermissionDenied(exc.message) from None
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
