@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import segno
 from django.utils.safestring import SafeString, mark_safe
@@ -14,4 +15,9 @@ def qr_svg(data: str, *, scale: int = 4, title: str = "") -> SafeString:
     segno.make(data, error="m", micro=False).save(
         buffer, kind="svg", scale=scale, xmldecl=False, svgns=True, title=title or None, svgclass="gh-qr", lineclass=None
     )
-    return mark_safe(buffer.getvalue().decode())  # noqa: S308 — segno's own SVG, data is encoded not echoed
+    svg = buffer.getvalue().decode()
+    # A viewBox lets CSS scale the code to the screen instead of cropping it.
+    size = re.search(r'width="(\d+)" height="(\d+)"', svg)
+    if size:
+        svg = svg.replace("<svg ", f'<svg viewBox="0 0 {size[1]} {size[2]}" ', 1)
+    return mark_safe(svg)  # noqa: S308 — segno's own SVG, data is encoded not echoed

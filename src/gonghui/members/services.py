@@ -222,6 +222,22 @@ def member_transfer(*, actor, member: Member, to_org: Org | int, note: str = "")
     require_write(actor)
     member = member_get_visible(actor=actor, member_id=member.pk)
     target = _member_holding_org(actor=actor, org_id=getattr(to_org, "pk", to_org))
+    return _execute_transfer(actor=actor, member=member, target=target, note=note)
+
+
+def member_transfer_receive(*, actor, member: Member, to_org: Org | int, note: str = "") -> Transfer:
+    """A transfer approved by the receiving union (接转审批): the actor's scope covers `to_org`.
+
+    The member may sit outside the actor's scope: the caller (joining.services, for a pending
+    transfer request it has checked) vouches for the move; the sending union asked or agreed.
+    """
+    require_write(actor)
+    target = _member_holding_org(actor=actor, org_id=getattr(to_org, "pk", to_org))
+    member = Member.objects.select_related("org").get(pk=member.pk)
+    return _execute_transfer(actor=actor, member=member, target=target, note=note)
+
+
+def _execute_transfer(*, actor, member: Member, target: Org, note: str) -> Transfer:
     if target.pk == member.org_id:
         raise InvalidInput(_("转入工会与当前工会相同"), code="same_org", fields={"to_org": [_("请选择其他工会")]})
     # Reserved before the transaction so the card counter's row lock is not held through it.

@@ -77,7 +77,7 @@ def notify_org(org, **kwargs) -> list[Notification]:
     return notify(org_officers(org), **kwargs)
 
 
-def mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
     """Mark some (or all, when ids is None) of the user's unread messages read; returns the count."""
     rows = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if ids is not None:

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "notifications"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox_view, name="inbox"),
+    path("<int:pk>/", views.open_view, name="open"),
+    path("read-all/", views.read_all_view, name="read_all"),
+]

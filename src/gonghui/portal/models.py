@@ -40,3 +40,53 @@ class WorkerAccount(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+
+class CodePurpose(models.TextChoices):
+    REGISTER = "register", _("注册")
+    LOGIN = "login", _("登录")
+    RESET_PASSWORD = "reset_password", _("重置密码")
+
+
+class PhoneCode(models.Model):
+    """One SMS verification code (短信验证码). Only a keyed hash of the code is kept.
+
+    A code lives 10 minutes, dies after 5 wrong tries, and is used once. The rows also count
+    requests for the rate limits (per phone, per client IP), so they are kept for a day at least.
+    """
+
+    phone = models.CharField(_("手机号码"), max_length=11)
+    purpose = models.CharField(_("用途"), max_length=16, choices=CodePurpose.choices)
+    code_hash = models.CharField(max_length=64, editable=False)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), db_index=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+        indexes = [
+            models.Index(fields=["phone", "created_at"], name="phonecode_phone_time"),
+            models.Index(fields=["ip", "created_at"], name="phonecode_ip_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.purpose}"
+
+
+class BindingAttempt(models.Model):
+    """A failed real-name binding try (limits probing ID numbers through an account)."""
+
+    worker = models.ForeignKey(WorkerAccount, on_delete=models.CASCADE, related_name="binding_attempts")
+    created_at = models.DateTimeField()
+    reason = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("实名认证失败记录")
+        verbose_name_plural = _("实名认证失败记录")
+        indexes = [models.Index(fields=["worker", "created_at"], name="bindingattempt_worker_time")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.reason}"

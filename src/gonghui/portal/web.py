@@ -8,7 +8,8 @@ from collections.abc import Callable
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import Forbidden, NotFound
@@ -43,8 +44,9 @@ def require_verified_worker(user) -> WorkerAccount:
 def worker_view(view: Callable | None = None, *, verified: bool = False):
     """Decorate a portal page: a signed-in worker (optionally real-name verified).
 
-    Anyone else goes to the portal's login page; an unverified worker asked for a verified page
-    goes to real-name binding first and comes back.
+    A signed-out visitor goes to the portal's login page; a signed-in account that is not a
+    worker (an officer) gets 403 with a page explaining it; an unverified worker asked for a
+    verified page goes to real-name binding first and comes back.
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -52,9 +54,13 @@ def worker_view(view: Callable | None = None, *, verified: bool = False):
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             worker = worker_of(request.user)
             if worker is None:
+                if request.user.is_authenticated:
+                    # An officer (or other non-worker account): the page is not theirs; say so
+                    # the same way for every object, and offer the workers' sign-in.
+                    return render(request, "portal/not_worker.html", status=403)
                 return redirect_to_login(request.get_full_path(), login_url="portal:login")
             if verified and not worker.is_verified:
-                return redirect(f"{_url('portal:verify')}?next={request.get_full_path()}")
+                return redirect(f"{_url('portal:verify')}?{urlencode({'next': request.get_full_path()})}")
             request.worker = worker  # type: ignore[attr-defined]
             try:
                 return fn(request, *args, **kwargs)

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import portal_views
 
 app_name = "rights_portal"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", portal_views.request_list, name="list"),
+    path("new/", portal_views.new, name="new"),
+    path("<int:pk>/", portal_views.detail, name="detail"),
+    path("<int:pk>/message/", portal_views.message, name="message"),
+    path("<int:pk>/reopen/", portal_views.reopen, name="reopen"),
+    path("<int:pk>/withdraw/", portal_views.withdraw, name="withdraw"),
+    path("<int:pk>/upload/", portal_views.upload, name="upload"),
+    path("<int:pk>/attachments/<int:attachment_id>/", portal_views.attachment, name="attachment"),
+]
+
+from .casework_views import portal_rate  # noqa: E402 - the casework's worker route (online rating)
+
+urlpatterns.append(path("<int:pk>/rate/", portal_rate, name="rate"))

@@ -1,7 +1,15 @@
 from django.urls import include, path
 
+from . import views
+
 app_name = "rights"
 urlpatterns: list = [
+    path("", views.request_list, name="list"),
+    path("record/", views.record, name="record"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/upload/", views.upload, name="upload"),
+    path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    *[path(f"<int:pk>/{action}/", views.act, {"action": action}, name=action) for action in views.ACTIONS],
     # Casework, follow-up, rating and the supervision/satisfaction pages (casework_urls.py).
     path("", include("gonghui.rights.casework_urls")),
 ]
