@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.core import fastsql
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 
 from .models import ApiToken, AuditLog, Role, User
@@ -76,7 +80,16 @@ def _check_org_for_account(*, actor, org) -> None:
         raise Forbidden(_("只能为本级及下级工会创建账号"))
 
 
-def officer_create(*, actor, username: str, password: str, org, role: str, display_name: str = "") -> User:
+def officer_create(
+    *,
+    actor,
+    username: str,
+    password: str,
+    org,
+    role: str,
+    display_name: str = "",
+    assistance_access: bool = False,
+) -> User:
     """Create an officer account bound to a union in the actor's scope."""
     require_manage_accounts(actor)
     _check_org_for_account(actor=actor, org=org)
@@ -87,7 +100,7 @@ def officer_create(*, actor, username: str, password: str, org, role: str, displ
         raise InvalidInput(_("用户名不能为空"), fields={"username": [_("用户名不能为空")]})
     if User.objects.filter(username=username).exists():
         raise Conflict(_("用户名 %(name)s 已存在") % {"name": username}, code="duplicate_username")
-    user = User(username=username, org=org, role=role, display_name=display_name)
+    user = User(username=username, org=org, role=role, display_name=display_name, assistance_access=assistance_access)
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -95,7 +108,13 @@ def officer_create(*, actor, username: str, password: str, org, role: str, displ
     user.set_password(password)
     with transaction.atomic():
         user.save()
-        audit(actor=actor, action=AuditLog.Action.ACCOUNT_CREATED, target=user, org=org, detail={"role": role})
+        audit(
+            actor=actor,
+            action=AuditLog.Action.ACCOUNT_CREATED,
+            target=user,
+            org=org,
+            detail={"role": role, "assistance_access": assistance_access},
+        )
     return user
 
 
@@ -105,7 +124,7 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
     from .selectors import account_get_visible
 
     user = account_get_visible(actor=actor, user_id=user.pk)
-    if user.pk == actor.pk and ("role" in data or "is_active" in data or "org" in data):
+    if user.pk == actor.pk and any(f in data for f in ("role", "is_active", "org", "assistance_access")):
         raise Forbidden(_("不能修改自己的角色、所属工会或启用状态"))
     changes: dict[str, Any] = {}
     if "org" in data and data["org"] is not None and data["org"].pk != user.org_id:
@@ -117,7 +136,7 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
             raise InvalidInput(_("角色无效"), fields={"role": [_("角色无效")]})
         changes["role"] = [user.role, data["role"]]
         user.role = data["role"]
-    for field in ("display_name", "is_active"):
+    for field in ("display_name", "is_active", "assistance_access"):
         if field in data and data[field] != getattr(user, field):
             changes[field] = [getattr(user, field), data[field]]
             setattr(user, field, data[field])
@@ -139,8 +158,8 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
 
 def token_issue(*, user: User, name: str = "", actor=None) -> str:
     """Issue an API token for the user and return it; only its digest is kept."""
-    if not (user.is_superuser or user.is_officer):
-        raise InvalidInput(_("只有绑定工会的账号或超级管理员可以签发令牌"), code="not_officer")
+    if not (user.is_superuser or user.is_officer or hasattr(user, "worker")):
+        raise InvalidInput(_("只有工会工作人员、职工账号或超级管理员可以签发令牌"), code="not_officer")
     raw = "gh_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
@@ -148,15 +167,132 @@ def token_issue(*, user: User, name: str = "", actor=None) -> str:
     return raw
 
 
-def token_authenticate(raw: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user", "user__org")
-        .filter(digest=ApiToken.digest_of(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+@functools.cache
+def _loader(model) -> tuple[list[str], list[str], list[tuple[Any, list]]]:
+    """attnames, column names and the ORM's value converters of a model's concrete fields."""
+    fields = list(model._meta.concrete_fields)
+    converters = []
+    for f in fields:
+        col = f.get_col(model._meta.db_table)
+        converters.append((col, connection.ops.get_db_converters(col) + f.get_db_converters(connection)))
+    return [f.attname for f in fields], [str(f.column) for f in fields], converters
+
+
+def _from_row(model, values: tuple | list) -> Any:
+    """A model instance from raw column values, as the ORM would build it (converters applied)."""
+    attnames, _columns, converters = _loader(model)
+    converted = []
+    for value, (col, funcs) in zip(values, converters, strict=True):
+        for func in funcs:
+            value = func(value, col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, attnames, converted)
+
+
+@functools.cache
+def _token_sql() -> str:
+    """token → user → union in one statement, composed once (no ORM compilation per request).
+
+    Same rows as `ApiToken.objects.select_related("user", "user__org").filter(digest=…,
+    revoked_at__isnull=True, user__is_active=True)`.
+    """
+    from gonghui.orgs.models import Org
+
+    qn = connection.ops.quote_name
+    cols = [f"t.{qn(c)}" for c in _loader(ApiToken)[1]]
+    cols += [f"u.{qn(c)}" for c in _loader(User)[1]]
+    cols += [f"o.{qn(c)}" for c in _loader(Org)[1]]
+    return (
+        f"SELECT {', '.join(cols)} FROM {qn(ApiToken._meta.db_table)} t "  # noqa: S608 - identifiers only
+        f"INNER JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id "
+        f"LEFT OUTER JOIN {qn(Org._meta.db_table)} o ON o.id = u.org_id "
+        "WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active"
     )
-    if token is None:
-        return None
+
+
+# Token → user, cached briefly in Django's cache (per process with the default local-memory
+# cache; shared by every process with REDIS_URL). Saving or deleting the token or its account
+# (revoking, deactivating, a role or union change, a password change) deletes the entry at once
+# from this process's cache — from every process's when the cache is Redis; otherwise other
+# processes notice within TOKEN_CACHE_SECONDS. A union moved in the tree (its path rewritten by
+# one UPDATE, no per-row signal) is seen by cached tokens within TOKEN_CACHE_SECONDS too.
+TOKEN_CACHE_SECONDS = settings.GONGHUI_TOKEN_CACHE_SECONDS
+_TOKEN_CACHE_PREFIX = "gonghui:token:"  # noqa: S105 - a cache key prefix
+
+
+def _token_cache_key(digest: str) -> str:
+    return _TOKEN_CACHE_PREFIX + digest
+
+
+def token_cache_forget(*digests: str) -> None:
+    """Drop cached lookups of these token digests (revocation, account changes).
+
+    At once and again when the surrounding transaction commits: a request in between could have
+    cached the state from before the change. Code that revokes tokens with a queryset `update()`
+    (no signals) should call this for them, or save the account (which forgets all its tokens).
+    """
+    if digests:
+        keys = [_token_cache_key(d) for d in digests]
+        cache.delete_many(keys)
+        transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _forget_token(sender, instance: ApiToken, **kwargs) -> None:
+    token_cache_forget(instance.digest)
+
+
+def _forget_user_tokens(sender, instance: User, **kwargs) -> None:
+    if instance.pk is not None:
+        token_cache_forget(*ApiToken.objects.filter(user_id=instance.pk).values_list("digest", flat=True))
+
+
+post_save.connect(_forget_token, sender=ApiToken, dispatch_uid="gonghui-token-cache-token-save")
+post_delete.connect(_forget_token, sender=ApiToken, dispatch_uid="gonghui-token-cache-token-delete")
+post_save.connect(_forget_user_tokens, sender=User, dispatch_uid="gonghui-token-cache-user-save")
+pre_delete.connect(_forget_user_tokens, sender=User, dispatch_uid="gonghui-token-cache-user-delete")
+
+
+def token_authenticate(raw: str) -> User | None:
+    """The active user holding this unrevoked token (with its union loaded), or None.
+
+    A hit in the token cache (see TOKEN_CACHE_SECONDS) answers without the database; a miss
+    reads token, account and union in one statement composed once per process (prepared once
+    per connection on PostgreSQL, see core.fastsql). Unknown tokens are never cached.
+    """
+    digest = ApiToken.digest_of(raw)
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    key = _token_cache_key(digest)
+    if TOKEN_CACHE_SECONDS > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            token_id, last_used_at, user = cached
+            if now - last_used_at <= dt.timedelta(minutes=5):
+                return user
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+            cache.set(key, (token_id, now, user), TOKEN_CACHE_SECONDS)
+            return user
+    user, token = _token_lookup(digest)
+    if user is None or token is None:
+        return None
+    last_used_at = token.last_used_at
+    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        last_used_at = now
+    if TOKEN_CACHE_SECONDS > 0:
+        cache.set(key, (token.pk, last_used_at, user), TOKEN_CACHE_SECONDS)
+    return user
+
+
+def _token_lookup(digest: str) -> tuple[User | None, ApiToken | None]:
+    from gonghui.orgs.models import Org
+
+    row = fastsql.fetchone(_token_sql(), [digest])
+    if row is None:
+        return None, None
+    t, u = len(_loader(ApiToken)[0]), len(_loader(User)[0])
+    token = _from_row(ApiToken, row[:t])
+    user = _from_row(User, row[t : t + u])
+    org_values = row[t + u :]
+    if org_values[0] is not None:
+        User.org.field.set_cached_value(user, _from_row(Org, org_values))  # type: ignore[attr-defined]
+    return user, token

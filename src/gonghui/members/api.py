@@ -7,15 +7,17 @@ through reveal-id; the plain phone only on the single-member routes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tempfile
 from io import BytesIO
 from typing import Any, BinaryIO, Literal, cast
 
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
+from ninja.responses import NinjaJSONEncoder
 
 from gonghui.core.api_schemas import (
     READ_ERRORS,
@@ -33,7 +35,14 @@ from gonghui.web import client_ip
 from .exports import export_members_xlsx
 from .imports import import_template_xlsx, member_import_start
 from .models import Member, MemberEvent, Transfer
-from .selectors import MemberFilters, member_get_visible, member_history, member_list_visible_to, subtree_stats
+from .selectors import (
+    MemberFilters,
+    member_get_visible,
+    member_history,
+    member_list_page_out,
+    member_out_visible,
+    subtree_stats,
+)
 from .services import member_change_status, member_create, member_reveal_id, member_transfer, member_update
 
 router = Router(tags=["会员"])
@@ -278,6 +287,15 @@ class OrgStatsOut(Schema):
     unions_by_kind: UnionsByKind = Field(..., description="本工会及全部下级中各类型有效工会的数量")
 
 
+def _json(data: Any, status: int = 200) -> HttpResponse:
+    """A response rendered exactly as the API's renderer would (gonghui.api.ReadableJSONRenderer)."""
+    return HttpResponse(
+        json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False),
+        status=status,
+        content_type="application/json; charset=utf-8",
+    )
+
+
 # ---- routes: static paths first, so /members/{id} does not swallow them ----------------------
 
 
@@ -288,8 +306,11 @@ class OrgStatsOut(Schema):
     description="参数与页面搜索框相同；org=ID 覆盖该工会的全部下级。按 id 倒序（新登记在前）分页，手机号脱敏。",
 )
 def list_members(request, params: Query[MemberListParams], page: Query[PageParams]):
-    qs = member_list_visible_to(actor=request.auth, filters=params.to_filters())
-    return keyset_envelope(qs, page)
+    # Values, not model instances, serialised by hand (same JSON as MemberPage; see member_out).
+    page_out = member_list_page_out(
+        actor=request.auth, filters=params.to_filters(), cursor=page.cursor, limit=page.limit
+    )
+    return _json(page_out)
 
 
 @router.post(
@@ -364,7 +385,9 @@ def export_members(request, params: Query[MemberListParams]):
 
 @router.get("/{member_id}", response={200: MemberDetailOut, **READ_ERRORS}, summary="会员详情")
 def get_member(request, member_id: int):
-    return member_get_visible(actor=request.auth, member_id=member_id)
+    # Built by hand (same JSON as MemberDetailOut; tests/api compares them): the hot read skips
+    # the ORM and the response schema's per-field validation.
+    return _json(member_out_visible(actor=request.auth, member_id=member_id))
 
 
 @router.patch(

@@ -15,11 +15,16 @@ import csv
 import datetime as dt
 import io
 import itertools
+import multiprocessing
 import os
+import pickle
 import re
 import secrets
-from collections import Counter
+import tempfile
+import threading
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -27,7 +32,7 @@ from typing import Any, BinaryIO
 import xlsxwriter
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
@@ -73,6 +78,13 @@ ALLOWED_SUFFIXES = (".xlsx", ".csv")
 VALIDATE_PROGRESS_EVERY = 500
 DUPLICATE_BATCH = 1000
 WRITE_CHUNK = 1000
+SPILL_BLOCK = 2000  # prepared rows per pickled block of the spill file
+# Rows are checked (cells, ID number, hash, encryption) by this many worker processes when a
+# file has at least POOL_MIN_ROWS rows; 0 or 1 checks in the importing process.
+IMPORT_WORKERS = int(os.environ.get("GONGHUI_IMPORT_WORKERS", str(min(2, os.cpu_count() or 1))))
+POOL_MIN_ROWS = 20_000
+POOL_CHUNK = 2000
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache during the write (see _sqlite_bulk_cache)
 
 # The template's example row (row 2). A row equal to it in name, ID number and phone is the
 # untouched example and is ignored, so officers may leave it in place.
@@ -342,6 +354,8 @@ def _number_text(value: float | int) -> str:
 
 
 def _as_text(value: Any) -> str:
+    if isinstance(value, str):  # the common case first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -357,18 +371,27 @@ def _as_text(value: Any) -> str:
 
 def _as_code(header: str, value: Any) -> str:
     """ID number, phone, USCC: refuse numbers Excel has already cut to 15 digits."""
-    lost = _("%(column)s被存成了数字，Excel 只保留15位有效数字，号码已失真；请把该列设为“文本”格式后重新填写") % {
-        "column": header
-    }
+    if isinstance(value, str):  # the common case (CSV, text cells): no number conversion
+        text = value.strip()
+        if _SCIENTIFIC.match(text):
+            raise ValueError(_lost_digits(header))
+        return text
     if isinstance(value, int | float) and not isinstance(value, bool):
         digits = _number_text(value)
         if isinstance(value, float) and (not value.is_integer() or len(digits) > _EXCEL_DIGITS):
-            raise ValueError(lost)
+            raise ValueError(_lost_digits(header))
         return digits
     text = _as_text(value)
     if _SCIENTIFIC.match(text):
-        raise ValueError(lost)
+        raise ValueError(_lost_digits(header))
     return text
+
+
+def _lost_digits(header: str) -> str:
+    # Translated only when a cell is refused (gettext per cell was a tenth of the check's time).
+    return _("%(column)s被存成了数字，Excel 只保留15位有效数字，号码已失真；请把该列设为“文本”格式后重新填写") % {
+        "column": header
+    }
 
 
 def _as_date(value: Any) -> Any:
@@ -417,15 +440,152 @@ def _is_example(cells: list[Any], columns: dict[str, int]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
-# Validation
+# Validation: each row is checked and, when good, prepared as the member table will store it
 # ---------------------------------------------------------------------------------------
+
+# Member columns as the importer writes them: everything but the key, with card_number last
+# (card numbers are reserved once the number of good rows is known, after validation).
+# A prepared row holds the values that may differ between rows (_ROW_ATTNAMES); the rest are the
+# same for the whole import (_FIXED_ATTNAMES: union, status, timestamps, no transfer) and are
+# added when writing, so worker processes and the spill file carry only what varies.
+_FIXED_ATTNAMES = ("org_id", "status", "created_at", "updated_at", "transferred_from_id")
+_WRITE_FIELDS = [
+    f
+    for f in Member._meta.concrete_fields
+    if not f.primary_key and f.attname != "card_number" and f.attname not in _FIXED_ATTNAMES
+]
+_ROW_ATTNAMES = [f.attname for f in _WRITE_FIELDS]  # a prepared row: these values, in this order
+_BY_ATTNAME = {f.attname: f for f in Member._meta.concrete_fields}
+_WRITE_FIELDS += [_BY_ATTNAME[a] for a in (*_FIXED_ATTNAMES, "card_number")]
+_MIGRANT = _ROW_ATTNAMES.index("is_migrant_worker")
+_NEW_EMPLOYMENT = _ROW_ATTNAMES.index("new_employment_form")
+
+
+@dataclass(frozen=True)
+class _RowContext:
+    """What checking and preparing a row needs besides its cells (sent once to each worker)."""
+
+    columns: dict[str, int]
+    today: dt.date
+    defaults: dict[str, Any]  # model defaults + this import's org, status and timestamps
+    iso_dates: bool  # SQLite: dates as ISO text
+    language: str
+
+
+_initials_cache: dict[str, str] = {}
+
+
+def _initials(name: str) -> str:
+    ini = _initials_cache.get(name)
+    if ini is None:
+        if len(_initials_cache) > 200_000:
+            _initials_cache.clear()
+        ini = _initials_cache[name] = name_initials(name)
+    return ini
+
+
+def _prepare(cleaned: dict[str, Any], digest: str, ctx: _RowContext) -> tuple:
+    """The member row (without its card number) exactly as `Member(...)` + `apply_id_number` store it."""
+    v = ctx.defaults.copy()
+    v.update(cleaned)
+    number = v.pop("id_number")
+    v["id_number_encrypted"] = pii.encrypt(number)
+    v["id_number_hash"] = digest
+    v["id_number_masked"] = mask_id_number(number)
+    v["name_initials"] = _initials(v["name"])
+    if ctx.iso_dates:
+        for key in ("birth_date", "join_date"):
+            if v[key] is not None:
+                v[key] = v[key].isoformat()
+    return tuple([v[a] for a in _ROW_ATTNAMES])
+
+
+# One checked row: (row number, errors by field, ID hash or "", prepared row or None).
+_Checked = tuple[int, dict[str, list[str]], str, tuple | None]
+
+
+def _check_row(row: int, cells: list[Any], ctx: _RowContext) -> _Checked:
+    """Every cell of one row: the reasons by field, the keyed hash of a valid ID number, the prepared row.
+
+    Pure (no database): runs in worker processes for large files. Duplicates (in the file, on the
+    roll) are judged afterwards, in row order, by `_Validation`.
+    """
+    data, problems = _row_input(cells, ctx.columns)
+    cleaned, errors = clean_member_input(data, today=ctx.today)
+    for name, reasons in problems.items():
+        errors.pop(name, None)
+        errors[name] = reasons
+    if "id_type" in errors and "id_number" in errors:
+        # The ID number cannot be judged against an unknown document type; say it once.
+        errors["id_number"] = [r for r in errors["id_number"] if r != _("未知的证件类型")]
+        if not errors["id_number"]:
+            del errors["id_number"]
+    digest = ""
+    if "id_number" in cleaned and "id_number" not in errors:
+        digest = pii.keyed_hash(cleaned["id_number"])
+    prepared = _prepare(cleaned, digest, ctx) if digest and not errors else None
+    return row, errors, digest, prepared
+
+
+_worker_ctx: _RowContext | None = None
+
+
+def _worker_init(ctx: _RowContext) -> None:
+    global _worker_ctx
+    _worker_ctx = ctx
+    translation.activate(ctx.language)
+
+
+def _check_chunk(chunk: list[tuple[int, list[Any]]]) -> list[_Checked]:
+    assert _worker_ctx is not None
+    return [_check_row(row, cells, _worker_ctx) for row, cells in chunk]
+
+
+class _Spill:
+    """Good rows, prepared, kept in a temporary file (pickled blocks) rather than in memory.
+
+    The file is unlinked at once (it holds names and phones, ID numbers only encrypted) and
+    lives in the data dir, beside the uploads, whatever the size of the import.
+    """
+
+    def __init__(self) -> None:
+        folder = Path(settings.DATA_DIR) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = tempfile.TemporaryFile(dir=folder, prefix="spill-")  # noqa: SIM115 - closed by close()
+        self.block: list[tuple] = []
+        self.count = 0
+
+    def add(self, row: tuple) -> None:
+        self.block.append(row)
+        self.count += 1
+        if len(self.block) >= SPILL_BLOCK:
+            self._dump()
+
+    def _dump(self) -> None:
+        if self.block:
+            pickle.dump(self.block, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+            self.block = []
+
+    def rows(self) -> Iterator[tuple]:
+        self._dump()
+        self.file.seek(0)
+        while True:
+            try:
+                block = pickle.load(self.file)  # noqa: S301 - our own temporary file
+            except EOFError:
+                return
+            yield from block
+
+    def close(self) -> None:
+        self.block = []
+        self.file.close()
 
 
 @dataclass
 class _Pending:
     row: int
     hash: str
-    cleaned: dict[str, Any]
+    prepared: tuple | None
     bad: bool
 
 
@@ -434,9 +594,10 @@ class _Validation:
     actor: Any
     columns: dict[str, int]
     errors: list[ErrorRow] = field(default_factory=list)
-    good: list[dict[str, Any]] = field(default_factory=list)
+    good: _Spill = field(default_factory=_Spill)
+    groups: Counter = field(default_factory=Counter)  # (migrant, new-employment form) → good rows
     bad_rows: int = 0
-    seen: dict[str, int] = field(default_factory=dict)  # ID hash → first row with it
+    seen: dict[bytes, int] = field(default_factory=dict)  # ID hash → first row with it
     pending: list[_Pending] = field(default_factory=list)
 
     def add_errors(self, row: int, problems: dict[str, list[str]]) -> None:
@@ -445,30 +606,23 @@ class _Validation:
             for reason in problems[name]:
                 self.errors.append((row, FIELD_HEADERS.get(name, name), reason))
 
-    def check_row(self, row: int, data: dict[str, Any], problems: dict[str, list[str]], today: dt.date) -> None:
-        cleaned, errors = clean_member_input(data, today=today)
-        for name, reasons in problems.items():
-            errors.pop(name, None)
-            errors[name] = reasons
-        if "id_type" in errors and "id_number" in errors:
-            # The ID number cannot be judged against an unknown document type; say it once.
-            errors["id_number"] = [r for r in errors["id_number"] if r != _("未知的证件类型")]
-            if not errors["id_number"]:
-                del errors["id_number"]
-        digest = ""
-        if "id_number" in cleaned and "id_number" not in errors:
-            digest = pii.keyed_hash(cleaned["id_number"])
-            first = self.seen.get(digest)
+    def take(self, checked: _Checked) -> None:
+        """A checked row, in file order: duplicates within the file, then (batched) on the roll."""
+        row, errors, digest, prepared = checked
+        if digest:
+            key = bytes.fromhex(digest)
+            first = self.seen.get(key)
             if first is not None:
                 errors.setdefault("id_number", []).append(
                     _("与第%(row)d行的证件号码重复，同一人只能出现一次") % {"row": first}
                 )
                 digest = ""
             else:
-                self.seen[digest] = row
+                self.seen[key] = row
         self.add_errors(row, errors)
         if digest:
-            self.pending.append(_Pending(row=row, hash=digest, cleaned=cleaned, bad=bool(errors)))
+            bad = bool(errors)
+            self.pending.append(_Pending(row=row, hash=digest, prepared=None if bad else prepared, bad=bad))
             if len(self.pending) >= DUPLICATE_BATCH:
                 self.flush()
         elif errors:
@@ -501,10 +655,11 @@ class _Validation:
                     reason = _("此人已在其他工会登记为会员，请办理会员接转")
                 self.errors.append((item.row, FIELD_HEADERS["id_number"], reason))
                 item.bad = True
-            if item.bad:
+            if item.bad or item.prepared is None:
                 self.bad_rows += 1
             else:
-                self.good.append(item.cleaned)
+                self.good.add(item.prepared)
+                self.groups[(bool(item.prepared[_MIGRANT]), item.prepared[_NEW_EMPLOYMENT] or "none")] += 1
         self.pending = []
 
 
@@ -513,78 +668,85 @@ class _Validation:
 # ---------------------------------------------------------------------------------------
 
 
-def _write_members(*, actor, org: Org, rows: list[dict[str, Any]], note: str) -> int:
-    """All rows in one transaction, or none of them."""
-    if not rows:
+def _write_members(*, actor, org: Org, validation: _Validation, note: str, now: dt.datetime) -> int:
+    """All good rows in one transaction, or none of them."""
+    count = validation.good.count
+    if not count:
         return 0
     # Card numbers are reserved first, so the counter's lock is not held through the import;
     # a failed import leaves a gap in the card sequence, nothing else.
-    cards = allocate_card_numbers(len(rows))
+    cards = allocate_card_numbers(count)
     with transaction.atomic():
-        _insert_rows(actor=actor, org=org, rows=rows, cards=cards, note=note)
-        _bump_count(org.pk, len(rows))
+        defaults = _row_defaults(org, now)
+        fixed = tuple(defaults[a] for a in _FIXED_ATTNAMES)
+        _insert_rows(actor=actor, rows=validation.good.rows(), cards=cards, note=note, now=now, fixed=fixed)
+        _bump_count(org.pk, count)
         # Subtree statistics (gonghui.stats): the whole batch's deltas, once, in this transaction.
-        groups = Counter((bool(c.get("is_migrant_worker")), c.get("new_employment_form") or "none") for c in rows)
         apply_deltas(
             org=org,
             deltas=member_group_deltas(
-                {MemberState(str(MemberStatus.ACTIVE), migrant, str(form)): n for (migrant, form), n in groups.items()}
+                {
+                    MemberState(str(MemberStatus.ACTIVE), migrant, str(form)): n
+                    for (migrant, form), n in validation.groups.items()
+                }
             ),
         )
-    return len(rows)
+    return count
 
 
-def _insert_rows(*, actor, org: Org, rows: list[dict[str, Any]], cards: list[str], note: str) -> None:
+def _row_defaults(org: Org, now: dt.datetime) -> dict[str, Any]:
+    """The values every imported row shares: model defaults, the union, status, timestamps."""
+    defaults = {f.attname: f.get_default() for f in Member._meta.concrete_fields if not f.primary_key}
+    defaults.update(org_id=org.pk, status=str(MemberStatus.ACTIVE), created_at=now, updated_at=now)
+    if connection.vendor != "postgresql":
+        defaults["created_at"] = defaults["updated_at"] = connection.ops.adapt_datetimefield_value(now)
+    return defaults
+
+
+@contextmanager
+def _sqlite_bulk_cache() -> Iterator[None]:
+    """SQLite: a page cache large enough for the member table's indexes during the bulk write.
+
+    The default (2 MB) makes every insert into the 11 indexes of a large roll re-read pages;
+    the connection's own setting is restored afterwards.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = cur.fetchone()[0]
+        cur.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(before):d}")
+
+
+def _insert_rows(*, actor, rows: Iterable[tuple], cards: list[str], note: str, now: dt.datetime, fixed: tuple) -> None:
     """The members and their `imported` history rows, as the ORM would write them, in bulk.
 
-    PostgreSQL: one COPY (psycopg 3); SQLite: executemany. Every row gets exactly the values
-    `Member(...)` + `apply_id_number` would give it (model defaults for absent fields). The
-    history rows are built in SQL from the rows just written, found by their card numbers
-    (one consecutive block, fixed width, so a range): the same payload as `_diff({}, ...)`,
-    as every tracked field is non-null. Must run inside the caller's transaction.
+    PostgreSQL: one COPY (psycopg 3); SQLite: executemany. `rows` are prepared by `_prepare`
+    (values of `_ROW_ATTNAMES`); each gets the next card number. The history rows are built in
+    SQL from the rows just written, found by their card numbers (one consecutive block, fixed
+    width, so a range): the same payload as `_diff({}, ...)`, as every tracked field is
+    non-null. Must run inside the caller's transaction.
     """
-    fields = [f for f in Member._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
     pg = connection.vendor == "postgresql"
-    defaults = {f.attname: f.get_default() for f in fields}
-    defaults.update(org_id=org.pk, status=str(MemberStatus.ACTIVE), created_at=now, updated_at=now)
-    if not pg:
-        defaults["created_at"] = defaults["updated_at"] = connection.ops.adapt_datetimefield_value(now)
-    attnames = [f.attname for f in fields]
     table = Member._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    initials: dict[str, str] = {}
-
-    def values() -> Iterator[list[Any]]:
-        for cleaned, card in zip(rows, cards, strict=True):
-            v = defaults.copy()
-            v.update(cleaned)
-            number = v.pop("id_number")
-            v["id_number_encrypted"] = pii.encrypt(number)
-            v["id_number_hash"] = pii.keyed_hash(number)
-            v["id_number_masked"] = mask_id_number(number)
-            v["card_number"] = card
-            name = v["name"]
-            ini = initials.get(name)
-            if ini is None:
-                ini = initials[name] = name_initials(name)
-            v["name_initials"] = ini
-            if not pg:
-                for key in ("birth_date", "join_date"):
-                    if v[key] is not None:
-                        v[key] = v[key].isoformat()
-            yield [v[a] for a in attnames]
-
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in _WRITE_FIELDS)
     with connection.cursor() as cur, connection.wrap_database_errors:
         if pg:
             with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in values():
-                    copy.write_row(row)
+                for row, card in zip(rows, cards, strict=True):
+                    copy.write_row((*row, *fixed, card))
         else:
-            marks = ", ".join(["%s"] * len(fields))
-            it = values()
-            while batch := list(itertools.islice(it, WRITE_CHUNK * 10)):
-                cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
+            marks = ", ".join(["%s"] * len(_WRITE_FIELDS))
+            it = ((*row, *fixed, card) for row, card in zip(rows, cards, strict=True))
+            with _sqlite_bulk_cache():
+                while batch := list(itertools.islice(it, WRITE_CHUNK * 10)):
+                    cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
         cur.execute(*_history_sql(actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now))
 
 
@@ -670,12 +832,41 @@ def import_members_file(
 
     result = ImportResult()
     progress(_("读取文件"), 0, 0, 0)
+    now = timezone.now()
     try:
-        validation = _validate(actor=actor, path=path, result=result, progress=progress)
+        validation = _validate(actor=actor, org=org, path=path, result=result, progress=progress, now=now)
     except _FileRejected as exc:
         result.errors = exc.errors
         result.message = exc.message
         return _finish_rejected(result, report_path)
+    try:
+        return _finish(
+            actor=actor,
+            org=org,
+            validation=validation,
+            result=result,
+            skip_invalid=skip_invalid,
+            report_path=report_path,
+            progress=progress,
+            note=note,
+            now=now,
+        )
+    finally:
+        validation.good.close()
+
+
+def _finish(
+    *,
+    actor,
+    org: Org,
+    validation: _Validation,
+    result: ImportResult,
+    skip_invalid: bool,
+    report_path: Path | str | None,
+    progress,
+    note: str,
+    now: dt.datetime,
+) -> ImportResult:
 
     # Roll duplicates are found a batch later than the row's other errors: report by row.
     result.errors = sorted(validation.errors, key=lambda e: e[0])
@@ -686,14 +877,14 @@ def import_members_file(
     if result.errors and not skip_invalid:
         result.message = _("发现 %(n)d 处错误，未导入任何数据") % {"n": len(result.errors)}
         return _finish_rejected(result, report_path)
-    if not validation.good:
+    if not validation.good.count:
         result.message = _("发现 %(n)d 处错误，所有行均有错误，未导入任何数据") % {"n": len(result.errors)}
         result.skipped = validation.bad_rows
         return _finish_rejected(result, report_path)
 
     progress(_("写入数据"), result.total, result.total, 80)
     try:
-        result.created = _write_members(actor=actor, org=org, rows=validation.good, note=note)
+        result.created = _write_members(actor=actor, org=org, validation=validation, note=note, now=now)
     except IntegrityError:
         # Someone registered one of these people while the file was being checked.
         result.message = _("导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告")
@@ -713,36 +904,102 @@ def import_members_file(
     return result
 
 
-def _validate(*, actor, path: Path, result: ImportResult, progress) -> _Validation:
+def _validate(*, actor, org: Org, path: Path, result: ImportResult, progress, now: dt.datetime) -> _Validation:
     source = _open_source(path)
+    rows = iter(source.rows)
     columns: dict[str, int] | None = None
-    validation: _Validation | None = None
-    today = timezone.localdate()
-    estimate = max(source.estimated_rows, 1)
-    phase = _("校验数据")
-    for row, cells in source.rows:
-        if all(_is_blank(c) for c in cells):
-            continue
-        if columns is None:
-            columns = _map_header(row, cells)
-            validation = _Validation(actor=actor, columns=columns)
-            estimate = max(source.estimated_rows - row, 1)
-            progress(phase, 0, estimate, 5)
-            continue
-        assert validation is not None
-        if result.total == 0 and _is_example(cells, columns):
-            continue
-        result.total += 1
-        data, problems = _row_input(cells, columns)
-        validation.check_row(row, data, problems, today)
-        if result.total % VALIDATE_PROGRESS_EVERY == 0:
-            estimate = max(estimate, result.total)
-            progress(phase, result.total, estimate, 5 + 75 * result.total // estimate)
-    if validation is None:
+    header_row = 0
+    for row, cells in rows:
+        if not all(_is_blank(c) for c in cells):
+            columns, header_row = _map_header(row, cells), row
+            break
+    if columns is None:
         raise _FileRejected(_("文件是空的，第1行应为表头"))
+    validation = _Validation(actor=actor, columns=columns)
+    try:
+        _check_rows(validation, rows, source.estimated_rows - header_row, org, result, progress, now)
+    except BaseException:
+        validation.good.close()
+        raise
+    return validation
+
+
+def _check_rows(validation: _Validation, rows, estimate: int, org: Org, result: ImportResult, progress, now) -> None:
+    """Check every data row, in worker processes when the file is large; judge them in file order."""
+    columns = validation.columns
+    ctx = _RowContext(
+        columns=columns,
+        today=timezone.localdate(),
+        defaults=_row_defaults(org, now),
+        iso_dates=connection.vendor != "postgresql",
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
+    estimate = max(estimate, 1)
+    phase = _("校验数据")
+    progress(phase, 0, estimate, 5)
+
+    def data_rows() -> Iterator[tuple[int, list[Any]]]:
+        for row, cells in rows:
+            if all(_is_blank(c) for c in cells):
+                continue
+            if result.total == 0 and _is_example(cells, columns):
+                continue
+            result.total += 1
+            yield row, cells
+
+    def report(processed: int) -> None:
+        nonlocal estimate
+        estimate = max(estimate, processed)
+        progress(phase, processed, estimate, 5 + 75 * processed // estimate)
+
+    pool = _start_pool(ctx, estimate)
+    if pool is None:
+        for row, cells in data_rows():
+            validation.take(_check_row(row, cells, ctx))
+            if result.total % VALIDATE_PROGRESS_EVERY == 0:
+                report(result.total)
+    else:
+        with pool:
+            # Chunks go out in file order; results are taken in the same order, a few chunks in flight.
+            in_flight: deque = deque()
+            processed = 0
+            data = data_rows()
+            chunks = iter(lambda: list(itertools.islice(data, POOL_CHUNK)), [])
+            for chunk in chunks:
+                in_flight.append(pool.apply_async(_check_chunk, (chunk,)))
+                if len(in_flight) > 2 * IMPORT_WORKERS:
+                    processed += _take_chunk(validation, in_flight.popleft().get())
+                    report(processed)
+            while in_flight:
+                processed += _take_chunk(validation, in_flight.popleft().get())
+                report(processed)
     validation.flush()
     progress(phase, result.total, result.total, 80)
-    return validation
+
+
+def _take_chunk(validation: _Validation, checked: list[_Checked]) -> int:
+    for item in checked:
+        validation.take(item)
+    return len(checked)
+
+
+def _start_pool(ctx: _RowContext, estimate: int):
+    """Worker processes for checking rows, when the file is large and forking is safe here.
+
+    Forked (cheap, they inherit the loaded code and settings) and only from a single-threaded
+    process: a web process running jobs in a thread checks in-process instead, as does any
+    process that may not have children. Results are identical either way (tests check it).
+    """
+    if IMPORT_WORKERS < 2 or estimate < POOL_MIN_ROWS:
+        return None
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    if multiprocessing.current_process().daemon:
+        return None
+    try:
+        return multiprocessing.get_context("fork").Pool(IMPORT_WORKERS, initializer=_worker_init, initargs=(ctx,))
+    except (OSError, AssertionError, ValueError):
+        return None
 
 
 def _save_report(errors: list[ErrorRow], report_path: Path | str | None) -> str:

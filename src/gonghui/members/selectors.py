@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, F, Func, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import scope_q, scope_root_path
+from gonghui.core import fastsql
 from gonghui.core.errors import NotFound
-from gonghui.core.treepath import subtree_q
+from gonghui.core.pagination import MAX_LIMIT, decode_cursor, encode_cursor
+from gonghui.core.phone import mask_mobile
+from gonghui.core.treepath import subtree_q, upper_bound
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.stats.selectors import subtree_counts
@@ -40,6 +45,153 @@ def member_get_visible(*, actor, member_id: int | str) -> Member:
         return member_qs_visible_to(actor=actor).select_related("org").get(pk=int(member_id))
     except (Member.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("会员不存在")) from None
+
+
+# The fields of the API's member out-schemas (members.api.MemberOut / MemberDetailOut), in order.
+# `phone` is read once and leaves masked as phone_masked (and in clear only for the detail).
+_OUT_COLUMNS = (
+    "id", "name", "id_type", "id_number_masked", "gender", "birth_date", "phone", "ethnicity", "education",
+    "employer_name", "employer_uscc", "org_id", "join_date", "card_number", "status", "is_migrant_worker",
+    "new_employment_form",
+)  # fmt: skip
+
+
+def _iso(value: Any) -> str:
+    return value if isinstance(value, str) else value.isoformat()  # SQLite hands dates back as text
+
+
+def member_out(row: tuple | list, org_name: str, *, with_phone: bool) -> dict[str, Any]:
+    """One member as the API's MemberOut (MemberDetailOut with_phone) from `_OUT_COLUMNS` values.
+
+    Built by hand rather than by model instance + schema validation: the list serialises 50 rows
+    per request and this is most of its Python time. tests/api checks it equals the schema's output.
+    """
+    (pk, name, id_type, masked, gender, birth, phone, ethnicity, education, employer, uscc, org_id, join, card,
+     status, migrant, nef) = row  # fmt: skip
+    out = {
+        "id": pk,
+        "name": name,
+        "id_type": id_type,
+        "id_number_masked": masked,
+        "gender": gender,
+        "birth_date": _iso(birth),
+        "phone_masked": mask_mobile(phone) if phone else "",
+        "ethnicity": ethnicity,
+        "education": education,
+        "employer_name": employer,
+        "employer_uscc": uscc,
+        "org": org_id,
+        "org_name": org_name,
+        "join_date": _iso(join),
+        "card_number": card,
+        "status": status,
+        "is_migrant_worker": bool(migrant),
+        "new_employment_form": nef,
+    }
+    if with_phone:
+        out["phone"] = phone
+    return out
+
+
+@functools.cache
+def _detail_sql() -> str:
+    member, org = Member._meta.db_table, Org._meta.db_table
+    cols = ", ".join(f"m.{c}" for c in _OUT_COLUMNS)
+    return (
+        f"SELECT {cols}, o.name FROM {member} m INNER JOIN {org} o ON o.id = m.org_id "  # noqa: S608
+        "WHERE m.id = %s"
+    )
+
+
+def member_out_visible(*, actor, member_id: int) -> dict[str, Any]:
+    """The API's member detail (MemberDetailOut as a dict), scoped like member_get_visible.
+
+    One statement composed once per process (the detail is the API's hottest read).
+    """
+    root = scope_root_path(actor)
+    sql = _detail_sql()
+    params: list[Any] = [int(member_id)]
+    if root is not None:
+        sql += " AND o.path >= %s"
+        params.append(root)
+        upper = upper_bound(root)
+        if upper is not None:
+            sql += " AND o.path < %s"
+            params.append(upper)
+    row = fastsql.fetchone(sql, params)
+    if row is None:
+        raise NotFound(_("会员不存在"))
+    return member_out(row[:-1], row[-1], with_phone=True)
+
+
+def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> dict[str, Any]:
+    """One keyset page of `qs` in the API's MemberPage shape (`{"items": [...], "next_cursor"}`).
+
+    The same rows, order and cursor as `core.pagination.keyset_page`, read as plain values
+    (`_OUT_COLUMNS`) plus one query for the page's union names, and serialised by `member_out`.
+    """
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    qs = qs.prefetch_related(None)
+    key = "keyset_id" if "keyset_id" in qs.query.annotations else "id"
+    if cursor:
+        qs = qs.filter(**{f"{key}__lt": decode_cursor(cursor)})
+    ordered = qs.order_by(f"-{key}")
+    if key == "keyset_id":
+        # As keyset_page: sort narrow id tuples, then fetch the page's rows by key.
+        ids = list(ordered.values_list("id", flat=True)[: limit + 1])
+        by_id = {row[0]: row for row in Member.objects.filter(pk__in=ids).values_list(*_OUT_COLUMNS)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+    else:
+        rows = list(ordered.values_list(*_OUT_COLUMNS)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    org_index = _OUT_COLUMNS.index("org_id")
+    names = dict(Org.objects.filter(pk__in={r[org_index] for r in rows}).values_list("id", "name"))
+    return {
+        "items": [member_out(r, names[r[org_index]], with_phone=False) for r in rows],
+        "next_cursor": encode_cursor(rows[-1][0]) if has_more and rows else None,
+    }
+
+
+@functools.cache
+def _union_page_sql(after: bool) -> str:
+    cols = ", ".join(f"m.{c}" for c in _OUT_COLUMNS)
+    return (
+        f"SELECT {cols} FROM {Member._meta.db_table} m WHERE m.org_id = %s"  # noqa: S608
+        + (" AND (m.id + 0) < %s" if after else "")
+        + " ORDER BY (m.id + 0) DESC LIMIT %s"
+    )
+
+
+def member_list_page_out(
+    *, actor, filters: MemberFilters | None = None, cursor: str | None, limit: int
+) -> dict[str, Any]:
+    """`member_page_out(member_list_visible_to(...))`: one API page of the roll as the actor may list it.
+
+    The most common list — one union's roll, newest first, no other filter (what an officer of a
+    grassroots union sees) — is one prepared statement over index member_org_keyset with the same
+    rows, order and cursor; everything else goes through the selector.
+    """
+    filters = filters or MemberFilters()
+    plain = filters == MemberFilters(org_id=filters.org_id)
+    if plain and not actor.is_superuser and getattr(actor, "org", None) is not None:
+        scope_root_path(actor)  # raises Forbidden for an account without read access
+        union = actor.org if filters.org_id is None else org_get_visible(actor=actor, org_id=filters.org_id)
+        if union.holds_members:
+            limit = max(1, min(int(limit), MAX_LIMIT))
+            if cursor:
+                params: list[Any] = [union.pk, decode_cursor(cursor), limit + 1]
+            else:
+                params = [union.pk, limit + 1]
+            rows = fastsql.fetchall(_union_page_sql(bool(cursor)), params)
+            has_more = len(rows) > limit
+            rows = rows[:limit]
+            return {
+                "items": [member_out(r, union.name, with_phone=False) for r in rows],
+                "next_cursor": encode_cursor(rows[-1][0]) if has_more and rows else None,
+            }
+    qs = member_list_visible_to(actor=actor, filters=filters)
+    return member_page_out(qs, cursor=cursor, limit=limit)
 
 
 # A subtree holding at most this many members is read union by union through the org_id

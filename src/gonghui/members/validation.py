@@ -121,6 +121,23 @@ def _name(value: Any) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
+def _uscc_checked(text: str, language: str | None) -> tuple[str, list[str]]:
+    try:
+        return validate_uscc(text), []
+    except ValidationError as exc:
+        return "", list(exc.messages)
+
+
+def _uscc(value: Any) -> str:
+    """validate_uscc, remembered per code (and language): an import repeats the same employers."""
+    text = str(value)
+    code, reasons = _uscc_checked(text, translation.get_language())
+    if reasons:
+        raise ValidationError(reasons)
+    return code
+
+
 def _employer_name(value: Any) -> str:
     text = str(value or "").strip()
     if len(text) > 128:
@@ -155,7 +172,7 @@ def clean_member_input(
     run("ethnicity", _ethnicity)
     run("education", lambda v: _choice(v, Education, _LABEL_EDUCATION) if str(v or "").strip() else "")
     run("employer_name", _employer_name)
-    run("employer_uscc", lambda v: validate_uscc(str(v)) if str(v or "").strip() else "")
+    run("employer_uscc", lambda v: _uscc(v) if str(v or "").strip() else "")
     run("join_date", parse_date)
     run("is_migrant_worker", parse_bool)
     run(

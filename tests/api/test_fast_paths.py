@@ -1,0 +1,144 @@
+"""The hot API reads built by hand (member detail, member pages, token lookup) against the schemas and rules."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from gonghui.accounts.models import ApiToken
+from gonghui.accounts.services import officer_update, token_authenticate, token_issue
+from gonghui.members.api import MemberDetailOut, MemberOut
+from gonghui.members.models import Member
+from gonghui.members.services import member_create
+from tests.conftest import member_data
+
+
+def _schema_json(schema, member: Member) -> dict:
+    """What ninja would have rendered from the model instance through the response schema."""
+    member = Member.objects.select_related("org").get(pk=member.pk)
+    return json.loads(schema.model_validate(member).model_dump_json())
+
+
+def _members(tree, n: int = 3) -> list[Member]:
+    out = []
+    for seq in range(1, n + 1):
+        org = tree.union_a1 if seq % 2 else tree.union_a2
+        extra = {"phone": ""} if seq == 2 else {"is_migrant_worker": True, "new_employment_form": "courier"}
+        out.append(member_create(actor=tree.superuser, data=member_data(org, seq=seq, **extra)))
+    return out
+
+
+def test_detail_equals_the_schema_output(tree, api_as):
+    for member in _members(tree):
+        response = api_as(tree.officer_a).get(f"/members/{member.pk}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        body = response.json()
+        assert body == _schema_json(MemberDetailOut, member)
+        assert list(body) == list(MemberDetailOut.model_fields)  # same key order too
+        assert "张三" in response.content.decode()  # UTF-8, not \\u escapes
+
+
+def test_detail_out_of_scope_is_404_in_the_error_shape(tree, api_as):
+    member = _members(tree, 1)[0]
+    for user in (tree.officer_b, tree.officer_a1):
+        response = api_as(user).get(f"/members/{member.pk}" if user is tree.officer_b else "/members/987654")
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_list_pages_equal_the_schema_output(tree, api_as):
+    members = _members(tree, 5)
+    expected = {m.pk: _schema_json(MemberOut, m) for m in members}
+    # a federation officer (subtree), a grassroots officer (one union, the prepared path), the superuser
+    for user, org in (
+        (tree.officer_a, None),
+        (tree.officer_a1, None),
+        (tree.superuser, None),
+        (tree.officer_a, tree.union_a2),
+    ):
+        api = api_as(user)
+        seen: list[int] = []
+        cursor = None
+        while True:
+            params = {"limit": 2, **({"cursor": cursor} if cursor else {}), **({"org": org.pk} if org else {})}
+            response = api.get("/members", params)
+            assert response.status_code == 200
+            body = response.json()
+            for item in body["items"]:
+                assert item == expected[item["id"]]
+                assert list(item) == list(MemberOut.model_fields)
+            seen += [item["id"] for item in body["items"]]
+            cursor = body["next_cursor"]
+            if cursor is None:
+                break
+        visible = [m for m in members if org is None or m.org_id == org.pk]
+        if user is tree.officer_a1:
+            visible = [m for m in members if m.org_id == tree.union_a1.pk]
+        assert seen == sorted((m.pk for m in visible), reverse=True)
+
+
+def test_list_bad_cursor_and_out_of_scope_union(tree, api_as):
+    _members(tree, 2)
+    bad = api_as(tree.officer_a1).get("/members", {"cursor": "!!"})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "bad_cursor"
+    other = api_as(tree.officer_a1).get("/members", {"org": tree.union_b1.pk})
+    assert other.status_code == 404
+
+
+def test_revoking_a_token_takes_effect_at_once(tree):
+    raw = token_issue(user=tree.officer_a)
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/api/v1/me", **auth).status_code == 200  # now cached
+    token = ApiToken.objects.get(digest=ApiToken.digest_of(raw))
+    token.revoked_at = timezone.now()
+    token.save()
+    assert client.get("/api/v1/me", **auth).status_code == 401
+
+
+def test_deleting_a_token_takes_effect_at_once(tree):
+    raw = token_issue(user=tree.officer_a)
+    assert token_authenticate(raw) == tree.officer_a
+    ApiToken.objects.get(digest=ApiToken.digest_of(raw)).delete()
+    assert token_authenticate(raw) is None
+
+
+def test_account_changes_take_effect_at_once(tree):
+    raw = token_issue(user=tree.officer_a)
+    user = token_authenticate(raw)
+    assert user is not None and user.org == tree.district_a and user.role == "officer"
+    officer_update(actor=tree.superuser, user=tree.officer_a, data={"role": "viewer", "org": tree.street_a})
+    user = token_authenticate(raw)
+    assert user is not None and user.role == "viewer" and user.org == tree.street_a
+    assert user.org.path == tree.street_a.path
+    officer_update(actor=tree.superuser, user=tree.officer_a, data={"is_active": False})
+    assert token_authenticate(raw) is None
+
+
+def test_token_lookup_loads_the_whole_account(tree):
+    raw = token_issue(user=tree.officer_a)
+    for _ in range(2):  # miss, then hit
+        user = token_authenticate(raw)
+        assert user is not None
+        fresh = type(user).objects.select_related("org").get(pk=user.pk)
+        for field in type(user)._meta.concrete_fields:
+            assert getattr(user, field.attname) == getattr(fresh, field.attname), field.name
+        for field in type(fresh.org)._meta.concrete_fields:
+            assert getattr(user.org, field.attname) == getattr(fresh.org, field.attname), field.name
+    assert token_authenticate("gh_unknown") is None
+
+
+def test_a_revocation_committed_after_a_concurrent_lookup_is_not_cached(tree, django_capture_on_commit_callbacks):
+    # as portal's password reset does: save the account, then revoke its tokens with update()
+    raw = token_issue(user=tree.officer_a)
+    assert token_authenticate(raw) is not None
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        tree.officer_a.save(update_fields=["password"])
+        assert token_authenticate(raw) is not None  # a lookup before the revocation re-caches the token
+        ApiToken.objects.filter(user=tree.officer_a).update(revoked_at=timezone.now())
+    assert token_authenticate(raw) is None

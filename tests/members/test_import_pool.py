@@ -1,0 +1,94 @@
+"""The importer's large-file path (rows checked in worker processes, good rows spilled to disk) gives
+exactly the result, report and rows of the in-process path."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import pytest
+
+from gonghui.core import pii
+from gonghui.members import imports
+from gonghui.members.imports import import_members_file
+from gonghui.members.models import Member, MemberEvent
+from gonghui.members.services import member_create
+from tests.conftest import member_data
+from tests.members.importfiles import person, write_csv
+
+pytestmark = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
+
+
+def _rows() -> list[dict]:
+    rows = [person(i, 姓名=f"王{'一二三四五六七八九'[i % 9]}") for i in range(1, 40)]
+    rows[3] = person(4, 手机号码="12345", 入会日期="明天")  # two bad cells
+    rows[7] = person(2, 姓名="重复")  # duplicate of row 3 in the file
+    rows[11] = person(12, 证件类型="护照")  # unknown document type
+    rows[20] = person(21, 是否农民工="是", 新就业形态="快递员")
+    rows[25] = person(30, 民族="火星族")
+    return rows
+
+
+def _run(tree, path, monkeypatch, *, pool: bool, skip_invalid: bool):
+    monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0 if pool else 10**9)
+    monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(imports, "POOL_CHUNK", 4)  # many chunks, several in flight
+    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 3)
+    monkeypatch.setattr(imports, "SPILL_BLOCK", 5)
+    started = []
+    real = imports._start_pool
+    monkeypatch.setattr(imports, "_start_pool", lambda ctx, n: started.append(p := real(ctx, n)) or p)
+    result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=skip_invalid)
+    assert (started[0] is not None) == pool
+    return result
+
+
+def _written() -> list[tuple]:
+    fields = ["name", "name_initials", "id_type", "id_number_hash", "id_number_masked", "gender", "birth_date",
+              "phone", "ethnicity", "education", "employer_name", "employer_uscc", "org_id", "join_date",
+              "status", "is_migrant_worker", "new_employment_form"]  # fmt: skip
+    return list(Member.objects.order_by("id_number_hash").values_list(*fields))
+
+
+@pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
+@pytest.mark.parametrize("skip_invalid", [False, True])
+def test_pool_and_in_process_give_the_same_import(tree, tmp_path, monkeypatch, skip_invalid):
+    # a person already on the roll in scope: reported against the roll
+    held = member_create(actor=tree.officer_a, data=member_data(tree.union_a2, seq=9))
+    path = write_csv(tmp_path / "members.csv", _rows())
+
+    results = []
+    written = []
+    for pool in (False, True):
+        result = _run(tree, path, monkeypatch, pool=pool, skip_invalid=skip_invalid)
+        results.append(result)
+        written.append(_written())
+        Member.objects.exclude(pk=held.pk).delete()
+        MemberEvent.objects.exclude(member_id=held.pk).delete()
+
+    in_process, pooled = results
+    assert pooled.errors == in_process.errors
+    assert (pooled.accepted, pooled.total, pooled.created, pooled.skipped, pooled.message) == (
+        in_process.accepted,
+        in_process.total,
+        in_process.created,
+        in_process.skipped,
+        in_process.message,
+    )
+    assert written[1] == written[0]
+    assert (4, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") not in pooled.errors
+    assert (10, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") in pooled.errors
+    assert (9, "证件号码", "与第3行的证件号码重复，同一人只能出现一次") in pooled.errors
+    if skip_invalid:
+        assert pooled.accepted and pooled.created == 39 - 6
+    else:
+        assert not pooled.accepted and pooled.created == 0
+
+
+def test_pool_writes_decryptable_rows_and_history(tree, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "ok.csv", [person(i) for i in range(1, 12)])
+    result = _run(tree, path, monkeypatch, pool=threading.active_count() == 1, skip_invalid=False)
+    assert (result.accepted, result.created) == (True, 11)
+    for member in Member.objects.all():
+        assert pii.keyed_hash(pii.decrypt(member.id_number_encrypted)) == member.id_number_hash
+        assert member.events.get().kind == "imported"
