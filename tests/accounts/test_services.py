@@ -71,3 +71,34 @@ def test_tokens_authenticate_until_user_deactivated(tree):
     assert token_authenticate(raw + "x") is None
     officer_update(actor=tree.city_admin, user=tree.officer_a, data={"is_active": False})
     assert token_authenticate(raw) is None
+
+
+def test_assistance_right_is_granted_by_an_admin_and_audited(tree, client):
+    from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
+
+    helper = officer_create(
+        actor=tree.city_admin,
+        username="helper1",
+        password=PASSWORD,
+        org=tree.district_a,
+        role="officer",
+        assistance_access=True,
+    )
+    assert can_access_assistance(helper) and can_write_assistance(helper)
+    assert not can_access_assistance(tree.officer_a)
+    with pytest.raises(Forbidden):
+        require_assistance(tree.officer_a)
+    assert can_access_assistance(tree.superuser)
+    # A viewer with the right may read hardship data but not change it.
+    officer_update(actor=tree.city_admin, user=tree.viewer_a, data={"assistance_access": True})
+    tree.viewer_a.refresh_from_db()
+    assert can_access_assistance(tree.viewer_a) and not can_write_assistance(tree.viewer_a)
+    assert AuditLog.objects.get(action="account_updated", target_id=str(tree.viewer_a.pk)).detail == {
+        "assistance_access": [False, True]
+    }
+    # Nobody grants the right to themselves.
+    with pytest.raises(Forbidden):
+        officer_update(actor=tree.city_admin, user=tree.city_admin, data={"assistance_access": True})
+    token = token_issue(user=helper)
+    me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert me["can_access_assistance"] is True

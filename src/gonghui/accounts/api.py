@@ -6,7 +6,7 @@ from ninja import Field, Router, Schema
 
 from gonghui.core.api_schemas import error_responses
 
-from .permissions import can_manage_accounts, can_reveal_pii, can_write
+from .permissions import can_access_assistance, can_manage_accounts, can_reveal_pii, can_write
 
 router = Router(tags=["账号"])
 
@@ -32,6 +32,7 @@ class MeOut(Schema):
     can_write: bool
     can_reveal_id: bool
     can_manage_accounts: bool
+    can_access_assistance: bool = Field(..., description="可查看困难职工档案、帮扶和医疗互助中的个人信息")
 
 
 @router.get("/me", response={200: MeOut, **error_responses(401)}, summary="当前账号")
@@ -47,4 +48,5 @@ def me(request):
         "can_write": can_write(user),
         "can_reveal_id": can_reveal_pii(user),
         "can_manage_accounts": can_manage_accounts(user),
+        "can_access_assistance": can_access_assistance(user),
     }

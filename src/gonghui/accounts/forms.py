@@ -21,6 +21,9 @@ class AccountCreateForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
     org = OrgField(label=_("所属工会"), help_text=_("账号只能查看和办理该工会及其下级的数据"))
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices, initial=Role.OFFICER)
+    assistance_access = forms.BooleanField(
+        label=_("帮扶数据权限"), required=False, help_text=_("可查看和办理困难职工档案、帮扶救助和医疗互助中的个人信息")
+    )
     password = forms.CharField(
         label=_("初始密码"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -32,6 +35,9 @@ class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
     org = OrgField(label=_("所属工会"))
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    assistance_access = forms.BooleanField(
+        label=_("帮扶数据权限"), required=False, help_text=_("可查看和办理困难职工档案、帮扶救助和医疗互助中的个人信息")
+    )
     is_active = forms.BooleanField(label=_("启用"), required=False)
     password = forms.CharField(
         label=_("重置密码"),
@@ -45,7 +51,7 @@ class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
         self.account = account
         if account.pk == self.actor.pk:
             # Nobody changes their own role, union or active flag.
-            for name in ("org", "role", "is_active"):
+            for name in ("org", "role", "is_active", "assistance_access"):
                 del self.fields[name]
 
     @staticmethod
@@ -54,6 +60,7 @@ class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
             "display_name": account.display_name,
             "org": account.org,
             "role": account.role,
+            "assistance_access": account.assistance_access,
             "is_active": account.is_active,
         }
 

@@ -27,6 +27,10 @@ class User(AbstractUser):
     )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices, blank=True)
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    # Hardship and health data (帮扶、医疗互助) are seen only by officers given this right.
+    assistance_access = models.BooleanField(
+        _("帮扶数据权限"), default=False, help_text=_("可查看和办理困难职工档案、帮扶救助和医疗互助中的个人信息")
+    )
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 
@@ -83,6 +87,12 @@ class AuditLog(models.Model):
         ACCOUNT_UPDATED = "account_updated", _("修改账号")
         TOKEN_ISSUED = "token_issued", _("签发令牌")
         EXPORT = "export", _("导出")
+        VIEW_ASSISTANCE = "view_assistance", _("查看帮扶个人信息")
+        WORKER_REGISTERED = "worker_registered", _("职工注册")
+        WORKER_PASSWORD_RESET = "worker_password_reset", _("职工重置密码")
+        WORKER_PASSWORD_CHANGED = "worker_password_changed", _("职工修改密码")
+        WORKER_IDENTITY_BOUND = "worker_identity_bound", _("职工实名认证")
+        WORKER_IDENTITY_REFUSED = "worker_identity_refused", _("职工实名认证未通过")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -27,6 +27,15 @@ def can_manage_accounts(user) -> bool:
     return can_read(user) and (user.is_superuser or user.role == Role.ADMIN)
 
 
+def can_access_assistance(user) -> bool:
+    """Hardship and health data: an officer with the assistance right (or a superuser)."""
+    return can_read(user) and (user.is_superuser or bool(user.assistance_access))
+
+
+def can_write_assistance(user) -> bool:
+    return can_access_assistance(user) and can_write(user)
+
+
 def require_read(user) -> None:
     if not can_read(user):
         raise Forbidden(_("此账号未绑定工会组织，无权访问"))
@@ -45,3 +54,13 @@ def require_reveal(user) -> None:
 def require_manage_accounts(user) -> None:
     if not can_manage_accounts(user):
         raise Forbidden(_("只有管理员可以管理账号"))
+
+
+def require_assistance(user) -> None:
+    if not can_access_assistance(user):
+        raise Forbidden(_("此账号没有帮扶数据权限"))
+
+
+def require_assistance_write(user) -> None:
+    require_assistance(user)
+    require_write(user)

@@ -87,6 +87,7 @@ def account_create(request):
             org=data["org"],
             role=data["role"],
             display_name=data["display_name"],
+            assistance_access=data["assistance_access"],
         )
         if account is not None:
             messages.success(request, _("已创建账号：%(name)s") % {"name": account.username})

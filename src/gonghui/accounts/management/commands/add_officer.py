@@ -25,6 +25,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password", help="登录密码（省略时在终端输入）")
         parser.add_argument("--name", default="", help="姓名（显示用）")
+        parser.add_argument(
+            "--assistance", action="store_true", help="授予帮扶数据权限（困难职工档案、帮扶救助、医疗互助）"
+        )
 
     def handle(self, *args, **options) -> None:
         actor = system_actor()
@@ -37,6 +40,7 @@ class Command(BaseCommand):
             user = officer_create(
                 actor=actor,
                 username=options["username"],
+                assistance_access=options["assistance"],
                 password=password,
                 org=org,
                 role=options["role"],
