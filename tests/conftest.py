@@ -18,6 +18,9 @@ from gonghui.orgs.services import org_create
 
 PASSWORD = "Gonghui-test-2026"
 
+# Browser fixtures (browser, new_page, shots_dir) for every app's Playwright tests.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def default_language():

@@ -15,9 +15,13 @@ MO = PO.with_suffix(".mo")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
-    """msgid → (msgstr, fuzzy) for singular entries (no plurals are used)."""
-    entries: dict[str, tuple[str, bool]] = {}
+def _unquote(raw: str) -> str:
+    return raw.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def parse_po(path: Path) -> dict[tuple[str, str], tuple[str, bool, bool]]:
+    """(msgctxt, msgid) → (msgstr (the singular form of a plural), fuzzy, plural)."""
+    entries: dict[tuple[str, str], tuple[str, bool, bool]] = {}
     block: list[str] = []
     for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if line.strip():
@@ -30,16 +34,22 @@ def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
             for b in block:
                 if b.startswith("#"):
                     continue
-                m = re.match(r'^(msgctxt|msgid|msgstr)\s+"(.*)"$', b)
+                m = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr|msgstr\[\d+\])\s+"(.*)"$', b)
                 if m:
                     key = m.group(1)
                     fields[key] = m.group(2)
                 elif b.startswith('"') and key:
                     fields[key] += b[1:-1]
             if fields.get("msgid"):
-                msgid = fields["msgid"].encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-                msgstr = fields.get("msgstr", "").encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-                entries[msgid] = (msgstr, fuzzy)
+                plural = "msgid_plural" in fields
+                msgstr = fields.get("msgstr[0]" if plural else "msgstr", "")
+                if plural and not fields.get("msgstr[1]"):
+                    msgstr = ""
+                entries[(_unquote(fields.get("msgctxt", "")), _unquote(fields["msgid"]))] = (
+                    _unquote(msgstr),
+                    fuzzy,
+                    plural,
+                )
             block = []
     return entries
 
@@ -47,16 +57,22 @@ def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
 def test_english_catalogue_is_complete():
     entries = parse_po(PO)
     assert len(entries) > 100
-    missing = [k for k, (v, fuzzy) in entries.items() if not v or fuzzy]
+    missing = [k for k, (v, fuzzy, _plural) in entries.items() if not v or fuzzy]
     assert missing == [], f"untranslated or fuzzy: {missing[:20]}"
-    leftover = [k for k, (v, _) in entries.items() if CJK.search(v)]
+    leftover = [k for k, (v, _fuzzy, _plural) in entries.items() if CJK.search(v)]
     assert leftover == [], f"Chinese left in English translations: {leftover[:20]}"
 
 
 def test_compiled_catalogue_matches_po():
     with MO.open("rb") as fh:
         catalogue = gettext.GNUTranslations(fh)
-    stale = [k for k, (v, _) in parse_po(PO).items() if catalogue.gettext(k) != v]
+
+    def compiled(ctxt: str, msgid: str, plural: bool) -> str:
+        if plural:
+            return catalogue.ngettext(msgid, msgid, 1) if not ctxt else catalogue.npgettext(ctxt, msgid, msgid, 1)
+        return catalogue.pgettext(ctxt, msgid) if ctxt else catalogue.gettext(msgid)
+
+    stale = [k for k, (v, _fuzzy, plural) in parse_po(PO).items() if compiled(*k, plural) != v]
     assert stale == [], f"django.mo is stale, run `make messages`: {stale[:10]}"
 
 

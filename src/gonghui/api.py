@@ -21,10 +21,13 @@ from ninja.security import HttpBearer, SessionAuth
 
 from gonghui.accounts.api import router as accounts_router
 from gonghui.accounts.services import token_authenticate
+from gonghui.assistance.api import router as assistance_router
+from gonghui.campaigns.api import router as campaigns_router
 from gonghui.core.api_schemas import ERROR_DESCRIPTIONS
 from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
 from gonghui.joining.api import router as joining_router
+from gonghui.medical_aid.api import router as medical_aid_router
 from gonghui.members.api import org_stats_router
 from gonghui.members.api import router as members_router
 from gonghui.notifications.api import router as notifications_router
@@ -207,3 +210,6 @@ api.add_router("/portal", portal_router)
 api.add_router("/joining", joining_router)
 api.add_router("/rights", rights_router)
 api.add_router("/rights", rights_casework_router)
+api.add_router("/assistance", assistance_router)
+api.add_router("/campaigns", campaigns_router)
+api.add_router("/medical-aid", medical_aid_router)

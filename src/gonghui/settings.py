@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "gonghui.portal",
     "gonghui.joining",
     "gonghui.rights",
+    "gonghui.assistance",
+    "gonghui.campaigns",
+    "gonghui.medical_aid",
     "gonghui.demo",
 ]
 
@@ -188,6 +191,13 @@ if PRODUCTION:
 
 EMAIL_BACKEND = os.environ.get("GONGHUI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("GONGHUI_FROM_EMAIL", "gonghui@localhost")
+# With GONGHUI_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend:
+EMAIL_HOST = os.environ.get("GONGHUI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("GONGHUI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("GONGHUI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GONGHUI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("GONGHUI_EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("GONGHUI_EMAIL_USE_SSL")
 # Text messages (core.sms): a gateway class; the console backend logs them (development, demo).
 GONGHUI_SMS_BACKEND = os.environ.get("GONGHUI_SMS_BACKEND", "gonghui.core.sms.ConsoleBackend")
 GONGHUI_SMS_SIGNATURE = os.environ.get("GONGHUI_SMS_SIGNATURE", "工会")
@@ -196,9 +206,16 @@ GONGHUI_SITE_URL = os.environ.get("GONGHUI_SITE_URL", "http://127.0.0.1:8000")
 # Periodic tasks (jobs.periodic) in a thread of the serving process when there is no Celery beat.
 GONGHUI_PERIODIC_IN_PROCESS = _env_bool("GONGHUI_PERIODIC_IN_PROCESS", default=True)
 
+# API tokens: how long a token → account lookup is cached (a revocation clears it at once in this
+# process and in Redis; other processes' local caches within this many seconds).
+GONGHUI_TOKEN_CACHE_SECONDS = int(os.environ.get("GONGHUI_TOKEN_CACHE_SECONDS", "10"))
+
 # Login lockout: this many failures within the window lock the account for the window.
 GONGHUI_LOGIN_MAX_FAILURES = int(os.environ.get("GONGHUI_LOGIN_MAX_FAILURES", "5"))
 GONGHUI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGHUI_LOGIN_LOCK_MINUTES", "15"))
+# Evidence attached to rights requests: size of one file and files per request.
+GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+GONGHUI_RIGHTS_MAX_ATTACHMENTS = int(os.environ.get("GONGHUI_RIGHTS_MAX_ATTACHMENTS", "10"))
 GONGHUI_IMPORT_MAX_BYTES = int(os.environ.get("GONGHUI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -25,6 +25,7 @@ def test_me_with_a_bearer_token(tree, api_as):
         "can_write": False,
         "can_reveal_id": False,
         "can_manage_accounts": False,
+        "can_access_assistance": False,
     }
 
 

@@ -262,3 +262,18 @@ def test_export_of_another_branch_is_404_in_the_error_shape(tree, api_as):
     assert response.status_code == 404
     assert response.json() == error("not_found", "工会组织不存在")
     assert not AuditLog.objects.filter(action="export").exists()
+
+
+def test_a_bulk_enrolment_job_reads_like_any_job(client, tree):
+    """Jobs of every kind answer in the same shape (the medical-aid enrolment job included)."""
+    from gonghui.accounts.services import token_issue
+
+    job = Job.objects.create(
+        kind=Job.Kind.MEDICAL_AID_ENROL, created_by=tree.officer_a, org=tree.union_a1, state="succeeded"
+    )
+    token = token_issue(user=tree.officer_a)
+    response = client.get(f"/api/v1/jobs/{job.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200
+    assert response.json()["kind"] == "medical_aid_enrol"
+    other = token_issue(user=tree.officer_b)
+    assert client.get(f"/api/v1/jobs/{job.pk}", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404

@@ -129,3 +129,21 @@ def test_static_member_routes_come_before_the_member_id_route():
     member_id = paths.index("/api/v1/members/{member_id}")
     for static in ("/api/v1/members/import-template", "/api/v1/members/import", "/api/v1/members/export"):
         assert paths.index(static) < member_id, static
+
+
+def test_schema_names_are_unique_across_apps():
+    """OpenAPI components are keyed by class name: two schemas with one name would hide one of them."""
+    import gc
+
+    from ninja import Schema
+
+    import gonghui.api  # noqa: F401 - every router imported
+
+    seen: dict[str, str] = {}
+    clashes = []
+    for cls in gc.get_objects():
+        if isinstance(cls, type) and issubclass(cls, Schema) and cls.__module__.startswith("gonghui."):
+            where = f"{cls.__module__}.{cls.__qualname__}"
+            if seen.setdefault(cls.__name__, where) != where:
+                clashes.append((cls.__name__, seen[cls.__name__], where))
+    assert clashes == []

@@ -9,14 +9,14 @@ from django.test import Client
 
 from gonghui.assistance import services
 from gonghui.assistance.models import HardshipFile
-from tests.e2e.conftest import DESKTOP, PHONE, browser, new_page, shots_dir  # noqa: F401 - fixtures
+from tests.e2e.conftest import DESKTOP, PHONE
 
 from .support import filed_file, member_worker, rights_for_all, standard, submitted_file
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def signed_in(new_page, user, viewport, base_url: str):  # noqa: F811
+def signed_in(new_page, user, viewport, base_url: str):
     """A page whose browser carries a session of `user` (signed in through Django's test client)."""
     client = Client()
     client.force_login(user)
@@ -30,7 +30,7 @@ def no_sideways_scroll(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
 
-def test_officer_pages_fit_a_phone_and_the_chart_draws(live_server, new_page, tree, shots_dir):  # noqa: F811
+def test_officer_pages_fit_a_phone_and_the_chart_draws(live_server, new_page, tree, shots_dir):
     rights_for_all(tree)
     standard()
     file = filed_file(tree)
@@ -55,7 +55,7 @@ def test_officer_pages_fit_a_phone_and_the_chart_draws(live_server, new_page, tr
     assert page.locator("#chart-levels svg").count() == 1
 
 
-def test_worker_applies_from_a_phone(live_server, new_page, tree, shots_dir):  # noqa: F811
+def test_worker_applies_from_a_phone(live_server, new_page, tree, shots_dir):
     rights_for_all(tree)
     standard()
     worker, _member = member_worker(tree, tree.union_a1)

@@ -56,8 +56,11 @@ def test_demo_loads_a_city_once_and_always_prints_the_accounts(db):
     assert rows["city_viewer"] == ["city_viewer", DEMO_PASSWORD, "只读", "杭州市总工会"]
     root = Org.objects.get(parent=None)
     assert (root.name, root.code) == ("杭州市总工会", "HZ")
-    assert Org.objects.filter(kind__in=HOLDING).count() == 200
-    assert Member.objects.count() == 5000
+    # The seeded unions plus the online members' homes the joining demo opened.
+    from gonghui.joining.models import OnlineHome
+
+    assert Org.objects.filter(kind__in=HOLDING).count() == 200 + OnlineHome.objects.count()
+    assert Member.objects.filter(events__kind="imported").count() == 5000
     kinds = set(Org.objects.values_list("kind", flat=True))
     assert kinds == {
         "federation",
@@ -71,13 +74,28 @@ def test_demo_loads_a_city_once_and_always_prints_the_accounts(db):
     assert all(o.member_count == real[o.pk] for o in Org.objects.all())
 
 
+def test_demo_has_portal_workers_applications_and_requests_in_every_state(db):
+    from gonghui.joining.models import JoinApplication, JoinState
+    from gonghui.portal.models import WorkerAccount
+    from gonghui.rights.models import ServiceRequest, State
+
+    output = run("demo")
+
+    assert "13800000001" in output and "/m/" in output
+    assert WorkerAccount.objects.filter(verified_at__isnull=False).count() >= 20
+    assert set(JoinApplication.objects.values_list("state", flat=True)) == set(JoinState.values)
+    assert set(ServiceRequest.objects.values_list("state", flat=True)) == set(State.values)
+    assert User.objects.get(username="union_officer").assistance_access
+
+
 def test_demo_accounts_sit_at_city_district_and_union_level_and_can_log_in(db):
     run("demo")
 
     admin = User.objects.get(username="admin")
     assert admin.is_superuser and admin.org is None
     city = Org.objects.get(parent=None)
-    accounts = {u.username: u for u in User.objects.filter(is_superuser=False).select_related("org__parent")}
+    officers = User.objects.filter(is_superuser=False, worker__isnull=True).select_related("org__parent")
+    accounts = {u.username: u for u in officers}
     assert set(accounts) == {"city_admin", "district_officer", "union_officer", "city_viewer"}
     assert (accounts["city_admin"].org, accounts["city_admin"].role) == (city, "admin")
     assert accounts["city_admin"].display_name == "市总工会管理员（演示）"
@@ -167,7 +185,7 @@ def test_add_officer_creates_an_account_bound_to_the_union(tree):
     assert user.check_password(PASSWORD)
     assert output == "已创建账号 wang：只读，所属工会 朝阳区总工会（BJ-CY）\n"
     log = AuditLog.objects.get(action="account_created", target_id=str(user.pk))
-    assert (log.actor, log.org, log.detail) == (None, tree.district_a, {"role": "viewer"})
+    assert (log.actor, log.org, log.detail) == (None, tree.district_a, {"role": "viewer", "assistance_access": False})
 
 
 @pytest.mark.parametrize(
@@ -237,7 +255,7 @@ def test_issue_token_errors_are_clear_and_change_nothing(tree):
 
     assert messages == [
         "账号 nobody 不存在",
-        "只有绑定工会的账号或超级管理员可以签发令牌",
+        "只有工会工作人员、职工账号或超级管理员可以签发令牌",
         "账号 officer_b 已停用",
     ]
     assert snapshot() == before

@@ -1,53 +1,5 @@
-"""Browser tests: pytest-django's live_server and Playwright (sync API) driving Debian's chromium."""
+"""Browser tests: the fixtures live in tests/browser.py (loaded for the whole suite by tests/conftest.py)."""
 
-from __future__ import annotations
+from tests.browser import CHROMIUM, DESKTOP, PHONE
 
-import os
-import tempfile
-from pathlib import Path
-
-import pytest
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures and
-# assertions are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-PHONE = {"width": 360, "height": 780}
-DESKTOP = {"width": 1280, "height": 860}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots_dir() -> Path:
-    """Where screenshots go (phone and desktop); GONGHUI_SHOTS_DIR overrides /tmp/shots."""
-    path = Path(os.environ.get("GONGHUI_SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    contexts = []
-
-    def open_page(viewport=DESKTOP):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
+__all__ = ["CHROMIUM", "DESKTOP", "PHONE"]

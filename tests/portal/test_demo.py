@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from gonghui.accounts.models import User
+from gonghui.demo import services as demo_services
 from gonghui.demo.services import _demo_places, demo_load
 from gonghui.notifications.models import Notification
 from gonghui.portal.demo import DEMO_WORKER_PASSWORD, demo_worker_logins, load_demo
@@ -13,7 +14,8 @@ from gonghui.portal.selectors import current_member
 from gonghui.portal.services import card_check, card_token, worker_login_check
 
 
-def test_demo_workers(db):
+def test_demo_workers(db, monkeypatch):
+    monkeypatch.setattr(demo_services, "DEMO_EXTENSIONS", ())  # the portal's part alone
     outcome = demo_load()
     places = _demo_places(outcome.result)
     admin = User.objects.get(username="admin")

@@ -15,7 +15,6 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from tests.rights.casework_support import file_request, resolved, worker_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-pytest_plugins = ["tests.rights.casework_browser"]
 
 
 def test_worker_rates_at_phone_width(tree, new_page, shots_dir):

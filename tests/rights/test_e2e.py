@@ -16,7 +16,6 @@ from tests.e2e.conftest import DESKTOP, PHONE
 from .rights_support import PDF, member_worker
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-pytest_plugins = ["tests.rights.casework_browser"]
 
 
 def no_sideways_scroll(page) -> bool:

@@ -104,7 +104,7 @@ class VisitOut(Schema):
         return obj.photos.count()
 
 
-class EventOut(Schema):
+class AssistanceEventOut(Schema):
     kind: str
     kind_label: str
     actor_name: str
@@ -152,7 +152,7 @@ class FileDetailOut(FileOut):
     exit_date: dt.date | None
     household: list[HouseholdOut]
     visits: list[VisitOut]
-    events: list[EventOut]
+    events: list[AssistanceEventOut]
 
     @staticmethod
     def resolve_household(obj: HardshipFile) -> list[HouseholdMember]:
@@ -224,7 +224,7 @@ class VerifyIn(InputSchema):
     level_reason: str = Field("", max_length=255)
 
 
-class ReasonIn(InputSchema):
+class AssistanceReasonIn(InputSchema):
     reason: str = Field(..., max_length=255)
 
 
@@ -325,7 +325,7 @@ class PairingVisitIn(InputSchema):
     next_steps: str = Field("", max_length=500)
 
 
-class FigureRowOut(Schema):
+class AssistanceFigureRowOut(Schema):
     org_id: int | None
     org_name: str
     files_by_level: dict[str, int]
@@ -338,10 +338,10 @@ class FigureRowOut(Schema):
     help_value_year: str
 
 
-class FiguresOut(Schema):
+class AssistanceFiguresOut(Schema):
     year: int
-    total: FigureRowOut
-    rows: list[FigureRowOut]
+    total: AssistanceFigureRowOut
+    rows: list[AssistanceFigureRowOut]
 
 
 class WorkerStepOut(Schema):
@@ -472,7 +472,7 @@ def file_update(request, file_id: int, payload: FileUpdateIn):
     return _detail(request, file_id)
 
 
-@router.get("/files/{file_id}/events", response={200: list[EventOut], **READ_ERRORS}, summary="档案时间线")
+@router.get("/files/{file_id}/events", response={200: list[AssistanceEventOut], **READ_ERRORS}, summary="档案时间线")
 def file_events(request, file_id: int):
     return list(file_timeline(actor=request.auth, file=_detail(request, file_id)))
 
@@ -518,7 +518,7 @@ def file_verify(request, file_id: int, payload: VerifyIn):
 
 
 @_transition("return", "退回（县级总工会）")
-def file_return(request, file_id: int, payload: ReasonIn):
+def file_return(request, file_id: int, payload: AssistanceReasonIn):
     services.file_return(actor=request.auth, file=_detail(request, file_id), reason=payload.reason)
     return _detail(request, file_id)
 
@@ -554,7 +554,7 @@ def file_exit(request, file_id: int, payload: ExitIn):
 
 
 @_transition("decline", "不予建档（草稿或职工申请）")
-def file_decline(request, file_id: int, payload: ReasonIn):
+def file_decline(request, file_id: int, payload: AssistanceReasonIn):
     services.file_decline(actor=request.auth, file=_detail(request, file_id), reason=payload.reason)
     return _detail(request, file_id)
 
@@ -628,7 +628,7 @@ def standard_update(request, standard_id: int, payload: StandardIn):
 
 @router.get(
     "/figures",
-    response={200: FiguresOut, **READ_ERRORS},
+    response={200: AssistanceFiguresOut, **READ_ERRORS},
     summary="帮扶统计",
     description="所选工会（默认本账号的工会）各直属下级的汇总：已建档按类别、各状态、到期复核、结对和帮扶走访。只含数量。",
 )

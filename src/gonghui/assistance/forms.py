@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -234,7 +234,9 @@ class PairingForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, officers=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].choices = [("", "—")] + [(u.pk, f"{u}（{u.org.name}）") for u in officers]
+        cast(forms.ChoiceField, self.fields["officer"]).choices = [("", "—")] + [
+            (u.pk, f"{u}（{u.org.name}）") for u in officers
+        ]
 
 
 class PairingVisitForm(BootstrapFormMixin, forms.Form):

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.accounts.models import AuditLog, User
 from gonghui.accounts.permissions import require_assistance, require_read
@@ -309,19 +311,21 @@ def assistance_figures(
                     row.files_by_level[r["level"]] = row.files_by_level.get(r["level"], 0) + r["n"]
     soon = today + dt.timedelta(days=REVIEW_REMINDER_DAYS)
     due = in_tree.filter(state=FileState.FILED, next_review_due__lte=soon)
-    for r in due.values("org__path").annotate(n=Count("id"), overdue=Count("id", filter=Q(next_review_due__lt=today))):
-        for row in bucket(r["org__path"]):
-            row.review_due += r["n"]
-            row.review_overdue += r["overdue"]
+    for due_row in due.values("org__path").annotate(
+        n=Count("id"), overdue=Count("id", filter=Q(next_review_due__lt=today))
+    ):
+        for row in bucket(due_row["org__path"]):
+            row.review_due += due_row["n"]
+            row.review_overdue += due_row["overdue"]
     pairings = Pairing.objects.filter(subtree_q(root.path, "file__org__path"), is_active=True)
-    for r in pairings.values("file__org__path").annotate(n=Count("id")):
-        for row in bucket(r["file__org__path"]):
-            row.pairings_active += r["n"]
+    for pairing_row in pairings.values("file__org__path").annotate(n=Count("id")):
+        for row in bucket(pairing_row["file__org__path"]):
+            row.pairings_active += pairing_row["n"]
     visits = PairingVisit.objects.filter(subtree_q(root.path, "pairing__file__org__path"), visit_date__year=year)
-    for r in visits.values("pairing__file__org__path").annotate(n=Count("id"), value=Sum("help_value")):
-        for row in bucket(r["pairing__file__org__path"]):
-            row.pairing_visits_year += r["n"]
-            row.help_value_year += r["value"] or Decimal("0")
+    for visit_row in visits.values("pairing__file__org__path").annotate(n=Count("id"), value=Sum("help_value")):
+        for row in bucket(visit_row["pairing__file__org__path"]):
+            row.pairing_visits_year += visit_row["n"]
+            row.help_value_year += visit_row["value"] or Decimal("0")
     return Figures(root=root, year=year, total=total, rows=[rows[c.pk] for c in children])
 
 
@@ -347,15 +351,15 @@ def worker_file_get(*, worker, file_id: int | str) -> HardshipFile:
 
 
 # What a worker sees for each state: plain words, no internal notes.
-WORKER_STATE_TEXT = {
-    FileState.DRAFT: _("已提交，等待工会核实（工会将联系您并入户走访）"),
-    FileState.SUBMITTED: _("工会已核实，等待上级工会审核"),
-    FileState.VERIFIED: _("上级工会审核通过，即将公示"),
-    FileState.IN_NOTICE: _("审核通过，正在公示"),
-    FileState.FILED: _("已建立困难职工档案"),
-    FileState.RETURNED: _("工会正在补充核实材料"),
-    FileState.EXITED: _("已解困脱困"),
-    FileState.DECLINED: _("未予建档"),
+WORKER_STATE_TEXT: dict[str, Promise] = {
+    FileState.DRAFT: gettext_lazy("已提交，等待工会核实（工会将联系您并入户走访）"),
+    FileState.SUBMITTED: gettext_lazy("工会已核实，等待上级工会审核"),
+    FileState.VERIFIED: gettext_lazy("上级工会审核通过，即将公示"),
+    FileState.IN_NOTICE: gettext_lazy("审核通过，正在公示"),
+    FileState.FILED: gettext_lazy("已建立困难职工档案"),
+    FileState.RETURNED: gettext_lazy("工会正在补充核实材料"),
+    FileState.EXITED: gettext_lazy("已解困脱困"),
+    FileState.DECLINED: gettext_lazy("未予建档"),
 }
 
 
@@ -365,7 +369,7 @@ def worker_state_text(file: HardshipFile) -> str:
 
 def worker_steps(file: HardshipFile) -> list[dict[str, Any]]:
     """The public steps of the file, with dates (no officers' notes)."""
-    shown = {
+    shown: dict[str, str] = {
         FileEvent.Kind.APPLIED: _("提交申请"),
         FileEvent.Kind.CREATED: _("工会建档"),
         FileEvent.Kind.VISITED: _("工会入户走访"),

@@ -611,12 +611,13 @@ def _notice_days(file: HardshipFile, today: dt.date) -> int:
     return rules.notice_days_for(file.region_code, today.year, DEFAULT_NOTICE_WORKING_DAYS)
 
 
-def _start_notice(file: HardshipFile, *, actor, now: dt.datetime) -> None:
+def _start_notice(file: HardshipFile, *, actor, now: dt.datetime) -> dt.datetime:
+    """Put the file on public notice; returns when the notice ends."""
     days = _notice_days(file, local_date(now))
     before = file.state
     file.state = FileState.IN_NOTICE
     file.notice_started_at = now
-    file.notice_ends_at = deadline_after(now, days)
+    file.notice_ends_at = ends_at = deadline_after(now, days)
     file.save(update_fields=["state", "notice_started_at", "notice_ends_at", "updated_at"])
     _event(
         file,
@@ -625,8 +626,9 @@ def _start_notice(file: HardshipFile, *, actor, now: dt.datetime) -> None:
         now=now,
         from_state=before,
         to_state=file.state,
-        changes={"working_days": days, "ends": local_date(file.notice_ends_at - dt.timedelta(seconds=1)).isoformat()},
+        changes={"working_days": days, "ends": local_date(ends_at - dt.timedelta(seconds=1)).isoformat()},
     )
+    return ends_at
 
 
 @transaction.atomic
@@ -669,7 +671,7 @@ def file_verify(
         changes=changes,
         note=note,
     )
-    _start_notice(file, actor=actor, now=now)
+    notice_ends_at = _start_notice(file, actor=actor, now=now)
     notify(
         _assistance_officers(file.org),
         topic=TOPIC,
@@ -678,7 +680,7 @@ def file_verify(
         % {
             "org": org.name,
             "name": file.name,
-            "end": local_date(file.notice_ends_at - dt.timedelta(seconds=1)).isoformat(),
+            "end": local_date(notice_ends_at - dt.timedelta(seconds=1)).isoformat(),
         },
         url=_file_url(file),
     )
@@ -795,7 +797,7 @@ def finish_notices(*, now: dt.datetime | None = None) -> int:
                 % {"name": file.name, "due": file.next_review_due.isoformat()},
                 url=_file_url(file),
             )
-            if file.worker_id:
+            if file.worker is not None:
                 notify(
                     [file.worker.user],
                     topic=TOPIC,
@@ -824,10 +826,12 @@ def send_review_reminders(*, now: dt.datetime | None = None) -> int:
         state=FileState.FILED, next_review_due__lte=today + dt.timedelta(days=REVIEW_REMINDER_DAYS)
     ).select_related("org")
     for file in due:
-        kind = ReviewReminder.Kind.OVERDUE if file.next_review_due < today else ReviewReminder.Kind.DUE_SOON
+        due_date = file.next_review_due
+        assert due_date is not None  # the next_review_due__lte filter leaves out NULLs
+        kind = ReviewReminder.Kind.OVERDUE if due_date < today else ReviewReminder.Kind.DUE_SOON
         with transaction.atomic():
             _reminder, created = ReviewReminder.objects.get_or_create(
-                file=file, kind=kind, due_date=file.next_review_due, defaults={"sent_at": now}
+                file=file, kind=kind, due_date=due_date, defaults={"sent_at": now}
             )
             if not created:
                 continue
@@ -839,7 +843,7 @@ def send_review_reminders(*, now: dt.datetime | None = None) -> int:
                 _assistance_officers(file.org),
                 topic=TOPIC,
                 title=title,
-                body=_("复核日期：%(due)s") % {"due": file.next_review_due.isoformat()},
+                body=_("复核日期：%(due)s") % {"due": due_date.isoformat()},
                 url=_file_url(file),
             )
             sent += 1
@@ -867,7 +871,7 @@ def file_reverify(*, actor, file: HardshipFile, data: dict[str, Any], now: dt.da
     file.next_review_due = _one_year_after(today)
     file.save()
     _replace_household(file, household)
-    changes = _diff(before, _snapshot(file))
+    changes: dict[str, Any] = _diff(before, _snapshot(file))  # plus a plain value, shown as is
     changes["next_review_due"] = file.next_review_due.isoformat()
     _event(file, FileEvent.Kind.REVIEWED, actor=actor, now=now, changes=changes, note=str(data.get("note") or ""))
     return file
@@ -932,7 +936,7 @@ def file_decline(*, actor, file: HardshipFile, reason: str, now: dt.datetime | N
     file.return_reason = reason[:255]
     file.save(update_fields=["state", "return_reason", "updated_at"])
     _event(file, FileEvent.Kind.DECLINED, actor=actor, now=now, from_state=before, to_state=file.state, note=reason)
-    if file.worker_id:
+    if file.worker is not None:
         notify(
             [file.worker.user],
             topic=TOPIC,

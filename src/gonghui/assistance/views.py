@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
@@ -71,7 +72,7 @@ from .selectors import (
 )
 
 PAGE_SIZE = 50
-STATE_CSS = {
+STATE_CSS: dict[str, str] = {
     FileState.DRAFT: "secondary",
     FileState.SUBMITTED: "primary",
     FileState.VERIFIED: "info",
@@ -113,7 +114,8 @@ def file_list(request):
     _need_right(request)
     form = FileFilterForm(request.GET or None, actor=request.user)
     cursor = request.GET.get("cursor") or None
-    error, next_cursor, files = "", None, []
+    error, next_cursor = "", None
+    files: list[HardshipFile] = []
     if form.is_bound and not form.is_valid():
         error = _("筛选条件有误，请检查")
     else:
@@ -255,44 +257,44 @@ def _action_forms(actor, file: HardshipFile, data=None, which: str = "") -> dict
 
 
 ACTION_LABELS = {
-    "submit": _("提交审核"),
-    "decline": _("不予建档"),
-    "visit": _("记录入户走访"),
-    "verify": _("审核通过并开始公示"),
-    "return": _("退回"),
-    "notice": _("重新开始公示"),
-    "objection": _("登记公示异议"),
-    "exit": _("解困脱困"),
-    "pair": _("安排结对帮扶"),
+    "submit": gettext_lazy("提交审核"),
+    "decline": pgettext_lazy("按钮", "不予建档"),
+    "visit": gettext_lazy("记录入户走访"),
+    "verify": gettext_lazy("审核通过并开始公示"),
+    "return": pgettext_lazy("按钮", "退回"),
+    "notice": gettext_lazy("重新开始公示"),
+    "objection": gettext_lazy("登记公示异议"),
+    "exit": gettext_lazy("解困脱困"),
+    "pair": gettext_lazy("安排结对帮扶"),
 }
 
 
 CHANGE_LABELS = {
-    "name": _("姓名"),
-    "phone_masked": _("手机号码"),
-    "employer_name": _("工作单位"),
-    "address": _("家庭住址"),
-    "region_code": _("行政区划代码"),
-    "monthly_household_income": _("家庭月收入"),
-    "other_monthly_income": _("其他月收入"),
-    "household_size": _("家庭人口"),
-    "per_capita_income": _("人均月收入"),
-    "causes": _("致困原因"),
-    "sudden_loss": _("突发损失"),
-    "housing": _("住房情况"),
-    "level": _("认定类别"),
-    "suggested_level": _("系统建议"),
-    "household": _("家庭成员"),
-    "next_review_due": _("下次复核"),
-    "visit_date": _("走访日期"),
-    "photos": _("附件数"),
-    "working_days": _("公示工作日"),
-    "ends": _("公示截止"),
-    "officer": _("帮扶责任人"),
-    "exit_reason": _("脱困原因"),
-    "exit_date": _("脱困日期"),
-    "help_type": _("帮扶形式"),
-    "help_value": _("折合金额"),
+    "name": gettext_lazy("姓名"),
+    "phone_masked": gettext_lazy("手机号码"),
+    "employer_name": gettext_lazy("工作单位"),
+    "address": gettext_lazy("家庭住址"),
+    "region_code": gettext_lazy("行政区划代码"),
+    "monthly_household_income": gettext_lazy("家庭月收入"),
+    "other_monthly_income": gettext_lazy("其他月收入"),
+    "household_size": gettext_lazy("家庭人口"),
+    "per_capita_income": gettext_lazy("人均月收入"),
+    "causes": gettext_lazy("致困原因"),
+    "sudden_loss": gettext_lazy("突发损失"),
+    "housing": gettext_lazy("住房情况"),
+    "level": gettext_lazy("认定类别"),
+    "suggested_level": gettext_lazy("系统建议"),
+    "household": gettext_lazy("家庭成员"),
+    "next_review_due": gettext_lazy("下次复核"),
+    "visit_date": gettext_lazy("走访日期"),
+    "photos": gettext_lazy("附件数"),
+    "working_days": gettext_lazy("公示工作日"),
+    "ends": gettext_lazy("公示截止"),
+    "officer": gettext_lazy("帮扶责任人"),
+    "exit_reason": gettext_lazy("脱困原因"),
+    "exit_date": gettext_lazy("脱困日期"),
+    "help_type": gettext_lazy("帮扶形式"),
+    "help_value": gettext_lazy("折合金额"),
 }
 
 
@@ -464,7 +466,7 @@ def pairing_visit(request, pk: int):
             messages.error(request, exc.message)
     else:
         messages.error(
-            request, _("帮扶走访记录有误：%(e)s") % {"e": "; ".join(m for ms in form.errors.values() for m in ms)}
+            request, _("帮扶走访记录有误：%(e)s") % {"e": "; ".join(str(m) for ms in form.errors.values() for m in ms)}
         )
     return redirect("assistance:detail", pairing.file_id)
 

@@ -76,7 +76,9 @@ _XLSX_RESPONSE = {
 
 
 class Standards(Schema):
-    default: Decimal | None = Field(None, description="默认标准（元/人）")
+    # `default=` by keyword: mypy's dataclass_transform only sees a keyword default, and
+    # `Field(default_factory=Standards)` below needs Standards() to take no arguments.
+    default: Decimal | None = Field(default=None, description="默认标准（元/人）")
     levels: dict[str, Decimal] = Field(
         default_factory=dict, description="按困难类别：deep 深度困难，relative 相对困难，accident 意外致困"
     )

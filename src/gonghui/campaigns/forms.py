@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +13,13 @@ from gonghui.web import BootstrapFormMixin
 
 from .models import CampaignState, CampaignType, Eligibility, GrantState, PayMethod, Stage
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # str | lazy str; a dev-only (stubs) package
+
 MONEY_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
 
-def _money_field(label, *, required: bool = False, help_text: str = "") -> forms.DecimalField:
+def _money_field(label, *, required: bool = False, help_text: StrOrPromise = "") -> forms.DecimalField:
     return forms.DecimalField(
         label=label, required=required, min_value=0, max_digits=14, decimal_places=2, widget=MONEY_WIDGET,
         help_text=help_text,
@@ -158,12 +161,12 @@ class ProposeForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, campaign, files, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["hardship_file"].choices = [("", _("请选择"))] + [
+        cast(forms.TypedChoiceField, self.fields["hardship_file"]).choices = [("", _("请选择"))] + [
             (f.pk, f"{f.name} · {f.id_number_masked} · {f.org.name} · {f.get_level_display()}") for f in files
         ]
         self.fields["source"].widget.attrs["class"] = "form-check-input"
         if campaign.eligibility != Eligibility.OPEN:
-            self.fields["source"].choices = [("file", _("困难职工档案"))]
+            cast(forms.ChoiceField, self.fields["source"]).choices = [("file", _("困难职工档案"))]
         if not campaign.is_education:
             for name in ("child_name", "school", "stage"):
                 del self.fields[name]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.orgs.models import Org
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 ZERO = Decimal("0.00")
 
 

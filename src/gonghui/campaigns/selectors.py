@@ -15,8 +15,10 @@ Out of scope looks exactly like missing (NotFound).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -261,7 +263,7 @@ def payment_roll(*, actor, campaign: AssistanceCampaign, org: Org) -> QuerySet[G
 
 @dataclass
 class Figures:
-    org: Org | None
+    org: Org
     allocated: Decimal = ZERO  # money that came into the subtree
     committed: Decimal = ZERO  # approved + paid grants charged to allocations in the subtree
     paid: Decimal = ZERO
@@ -346,8 +348,8 @@ def campaign_figures(*, actor, campaign: AssistanceCampaign, org: Org | None = N
     }
     rows = []
     for child in Org.objects.filter(parent=root, is_active=True).order_by("path"):
-        s = spent.get(child.path, {})
-        h = heads.get(child.path, {})
+        s: Mapping[str, Any] = spent.get(child.path, {})
+        h: Mapping[str, Any] = heads.get(child.path, {})
         row = Figures(
             org=child,
             allocated=_money(into.get(child.path)),
@@ -394,8 +396,8 @@ def year_figures(*, actor, year: int) -> list[TypeFigures]:
     root = scope_root_path(actor)
     campaigns = campaign_qs_visible_to(actor=actor).filter(year=year).exclude(state=CampaignState.DRAFT)
     out = {t.value: TypeFigures(type=t.value, label=str(t.label)) for t in CampaignType}
-    for row in campaigns.values("type").annotate(n=Count("id")):
-        out[row["type"]].campaigns = row["n"]
+    for count_row in campaigns.values("type").annotate(n=Count("id")):
+        out[count_row["type"]].campaigns = count_row["n"]
     allocations = BudgetAllocation.objects.filter(campaign__in=campaigns)
     grants = Grant.objects.filter(campaign__in=campaigns, state__in=COMMITTED_STATES)
     if root is not None:
@@ -405,13 +407,13 @@ def year_figures(*, actor, year: int) -> list[TypeFigures]:
         came_in = allocations.filter(Q(parent__isnull=True) | Q(parent__org__depth__lt=depth))
     else:
         came_in = allocations.filter(parent__isnull=True)
-    for row in came_in.values("campaign__type").annotate(a=Sum("amount")):
-        out[row["campaign__type"]].allocated = _money(row["a"])
-    for row in allocations.values("campaign__type").annotate(c=Sum("committed_amount"), p=Sum("paid_amount")):
-        out[row["campaign__type"]].committed = _money(row["c"])
-        out[row["campaign__type"]].paid = _money(row["p"])
-    for row in grants.values("campaign__type").annotate(b=Count("id")):
-        out[row["campaign__type"]].beneficiaries = row["b"]
+    for in_row in came_in.values("campaign__type").annotate(a=Sum("amount")):
+        out[in_row["campaign__type"]].allocated = _money(in_row["a"])
+    for spent_row in allocations.values("campaign__type").annotate(c=Sum("committed_amount"), p=Sum("paid_amount")):
+        out[spent_row["campaign__type"]].committed = _money(spent_row["c"])
+        out[spent_row["campaign__type"]].paid = _money(spent_row["p"])
+    for grant_row in grants.values("campaign__type").annotate(b=Count("id")):
+        out[grant_row["campaign__type"]].beneficiaries = grant_row["b"]
     return list(out.values())
 
 

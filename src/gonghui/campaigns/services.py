@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -85,9 +85,16 @@ def _text(value: Any, field: str, label: str, *, required: bool = True, max_len:
     return text
 
 
+@overload
+def parse_money(
+    value: Any, field: str, label: str, *, required: Literal[True] = ..., allow_zero: bool = ...
+) -> Decimal: ...
+@overload
+def parse_money(value: Any, field: str, label: str, *, required: bool, allow_zero: bool = ...) -> Decimal | None: ...
 def parse_money(
     value: Any, field: str, label: str, *, required: bool = True, allow_zero: bool = False
 ) -> Decimal | None:
+    """The amount in yuan (two places); None only when not `required` and left blank."""
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise _bad(field, _("请填写%(label)s") % {"label": label})
@@ -217,8 +224,11 @@ def _campaign_fields(data: dict[str, Any], *, partial: bool, campaign: Assistanc
     if has("name"):
         out["name"] = _text(data.get("name"), "name", _("活动名称"), max_len=120)
     if has("year"):
+        raw_year = data.get("year")
+        if raw_year is None:
+            raise _bad("year", _("请填写年度"))
         try:
-            year = int(data.get("year"))
+            year = int(raw_year)
         except (TypeError, ValueError):
             raise _bad("year", _("请填写年度")) from None
         if not 2000 <= year <= 2100:
@@ -242,8 +252,8 @@ def _campaign_fields(data: dict[str, Any], *, partial: bool, campaign: Assistanc
     ends = out.get("ends_on", campaign.ends_on if campaign else None)
     if starts and ends and ends < starts:
         raise _bad("ends_on", _("结束日期不能早于开始日期"))
-    year = out.get("year", campaign.year if campaign else None)
-    if starts and year and starts.year not in (year, year - 1) and ("starts_on" in out or "year" in out):
+    new_year = out.get("year", campaign.year if campaign else None)
+    if starts and new_year and starts.year not in (new_year, new_year - 1) and ("starts_on" in out or "year" in out):
         raise _bad("year", _("年度与活动时间不符"))
     return out
 
@@ -475,11 +485,14 @@ def allocation_approve(*, actor, allocation: BudgetAllocation, now: dt.datetime 
             .select_related("org", "parent__org", "campaign")
             .get(pk=allocation.pk)
         )
-        _require_allocating_level(actor, current.parent)
+        parent = current.parent
+        if parent is None:  # checked above on the caller's copy; the locked row says the same
+            raise Conflict(_("活动总预算在启动活动时批准"), code="root_allocation")
+        _require_allocating_level(actor, parent)
         _require_campaign_live(current.campaign, _("批准分配"))
         if current.state != AllocationState.DRAFT:
             raise _state_conflict(current.get_state_display(), _("批准"))
-        if current.parent.state != AllocationState.APPROVED:
+        if parent.state != AllocationState.APPROVED:
             raise Conflict(_("上级预算尚未批准"), code="allocation_not_approved")
         current.state, current.approved_by, current.approved_at = AllocationState.APPROVED, actor, now
         current.save(update_fields=["state", "approved_by", "approved_at"])
@@ -588,7 +601,10 @@ def grant_propose(
             raise _bad("medical_reimbursed", _("已报销金额不能大于医疗费用总额"))
         extra.update(medical_total=total, medical_reimbursed=reimbursed, medical_self_paid=total - reimbursed)
     standard = standard_amount(campaign, level=level, stage=stage)
-    amount = parse_money(data.get("amount"), "amount", _("救助金额"), required=standard is None) or standard
+    if standard is None:
+        amount = parse_money(data.get("amount"), "amount", _("救助金额"))
+    else:
+        amount = parse_money(data.get("amount"), "amount", _("救助金额"), required=False) or standard
     by_stage = campaign.standards.get("stages") or {}
     if campaign.type == CampaignType.EDUCATION_AID and stage in by_stage and amount != standard:
         raise _bad(

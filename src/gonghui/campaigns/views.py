@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.models import AuditLog
@@ -301,7 +302,7 @@ def allocation_create(request, pk: int):
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("campaigns:detail", campaign.pk)
 
 
@@ -470,7 +471,12 @@ def _grants_url(campaign: AssistanceCampaign) -> str:
 
 
 GRANT_ACTIONS = ("approve", "reject", "pay", "cancel")
-DONE = {"approve": _("已批准"), "reject": _("已不批准"), "pay": _("已登记发放"), "cancel": _("已撤销")}
+DONE = {
+    "approve": gettext_lazy("已批准"),
+    "reject": gettext_lazy("已不批准"),
+    "pay": gettext_lazy("已登记发放"),
+    "cancel": gettext_lazy("已撤销"),
+}
 
 
 def _grant_forms(actor, grant: Grant, data=None, files=None, which: str = "") -> dict[str, Any]:
@@ -626,6 +632,7 @@ def dashboard(request, pk: int):
             "up": figures.root.parent_id
             if figures.root.parent_id
             and figures.root.pk != campaign.organiser_id
+            and figures.root.parent is not None  # set whenever parent_id is; narrows for mypy
             and in_scope(request.user, figures.root.parent)
             else None,
         },

@@ -13,7 +13,14 @@ def qr_svg(data: str, *, scale: int = 4, title: str = "") -> SafeString:
     """An <svg> element encoding `data` (error correction M, quiet zone kept for phone scanners)."""
     buffer = io.BytesIO()
     segno.make(data, error="m", micro=False).save(
-        buffer, kind="svg", scale=scale, xmldecl=False, svgns=True, title=title or None, svgclass="gh-qr", lineclass=None
+        buffer,
+        kind="svg",
+        scale=scale,
+        xmldecl=False,
+        svgns=True,
+        title=title or None,
+        svgclass="gh-qr",
+        lineclass=None,
     )
     svg = buffer.getvalue().decode()
     # A viewBox lets CSS scale the code to the screen instead of cropping it.

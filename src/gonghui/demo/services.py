@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
@@ -38,6 +40,21 @@ class DemoOutcome:
     loaded: bool
     result: SeedResult | None
     accounts: list[DemoAccount]
+    # What each app's demo added, e.g. {"rights": {"requests": 60}}.
+    extras: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# Each app's own demo records, loaded in this order after the tree, the roll and the accounts:
+# `load_demo(*, places, admin, rng) -> counts`, writing through the app's services.
+DEMO_EXTENSIONS = (
+    "gonghui.portal.demo",
+    "gonghui.joining.demo",
+    "gonghui.rights.demo",
+    "gonghui.rights.casework_demo",
+    "gonghui.assistance.demo",
+    "gonghui.campaigns.demo",
+    "gonghui.medical_aid.demo",
+)
 
 
 # username, role, where ("city" / "district" / "union"), display name
@@ -72,8 +89,14 @@ def demo_load() -> DemoOutcome:
                 org=places[where],
                 role=role,
                 display_name=str(display_name),
+                # The demo shows the hardship and mutual-aid pages to every demo officer.
+                assistance_access=True,
             )
-    return DemoOutcome(loaded=True, result=result, accounts=demo_accounts(verify=False))
+        extras = {}
+        for offset, module in enumerate(DEMO_EXTENSIONS):
+            load = import_module(module).load_demo
+            extras[module.split(".", 1)[1]] = load(places=places, admin=admin, rng=random.Random(DEMO_SEED + offset))
+    return DemoOutcome(loaded=True, result=result, accounts=demo_accounts(verify=False), extras=extras)
 
 
 def _demo_places(result: SeedResult) -> dict[str, Org]:

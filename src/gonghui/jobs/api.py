@@ -22,7 +22,9 @@ router = Router(tags=["后台任务"])
 
 class JobOut(Schema):
     id: int
-    kind: Literal["member_import"] = Field(..., description="member_import 会员导入")
+    kind: Literal["member_import", "medical_aid_enrol"] = Field(
+        ..., description="member_import 会员导入，medical_aid_enrol 医疗互助批量参保"
+    )
     state: Literal["queued", "running", "succeeded", "failed"] = Field(
         ..., description="queued 排队中，running 进行中，succeeded 已完成，failed 未通过"
     )

@@ -10,6 +10,7 @@ class Job(models.Model):
 
     class Kind(models.TextChoices):
         MEMBER_IMPORT = "member_import", _("会员导入")
+        MEDICAL_AID_ENROL = "medical_aid_enrol", _("医疗互助批量参保")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("排队中")

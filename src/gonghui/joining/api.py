@@ -135,7 +135,7 @@ class RejectIn(InputSchema):
     reason: str = Field(..., description="未批准原因（必填，告知申请人）")
 
 
-class TransferIn(InputSchema):
+class JoiningTransferIn(InputSchema):
     to_org: int | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
     invite_code: str | None = Field(None, description="转入工会的入会邀请码")
     reason: str = Field("", description="接转原因")
@@ -147,7 +147,7 @@ class OfficerTransferIn(InputSchema):
     reason: str = Field("", description="接转原因")
 
 
-class TransferOut(Schema):
+class JoiningTransferOut(Schema):
     id: int
     member: int = Field(..., description="申请时的会员记录 id")
     member_name: str
@@ -193,7 +193,7 @@ class TransferOut(Schema):
 
 
 class TransferPage(Schema):
-    items: list[TransferOut]
+    items: list[JoiningTransferOut]
     next_cursor: str | None
 
 
@@ -340,8 +340,8 @@ def post_my_application_withdraw(request, application_id: int):
     return services.application_withdraw(worker=worker, application=application)
 
 
-@router.post("/my/transfers", response={201: TransferOut, **WRITE_ERRORS}, summary="申请会员接转（职工）")
-def post_my_transfer(request, payload: TransferIn):
+@router.post("/my/transfers", response={201: JoiningTransferOut, **WRITE_ERRORS}, summary="申请会员接转（职工）")
+def post_my_transfer(request, payload: JoiningTransferIn):
     worker = require_verified_worker(request.user)
     org_id, _source = _target(org=payload.to_org, invite_code=payload.invite_code)
     request_ = services.transfer_request_by_worker(worker=worker, to_org=org_id, reason=payload.reason)
@@ -355,7 +355,9 @@ def get_my_transfers(request, page: Query[PageParams]):
 
 
 @router.post(
-    "/my/transfers/{request_id}/cancel", response={200: TransferOut, **WRITE_ERRORS}, summary="撤回接转申请（职工）"
+    "/my/transfers/{request_id}/cancel",
+    response={200: JoiningTransferOut, **WRITE_ERRORS},
+    summary="撤回接转申请（职工）",
 )
 def post_my_transfer_cancel(request, request_id: int):
     worker = require_worker(request.user)
@@ -403,7 +405,7 @@ def get_transfers(request, params: Query[TransferListParams]):
     return keyset_envelope(qs, params)
 
 
-@router.post("/transfers", response={201: TransferOut, **WRITE_ERRORS}, summary="转出工会发起跨范围接转申请")
+@router.post("/transfers", response={201: JoiningTransferOut, **WRITE_ERRORS}, summary="转出工会发起跨范围接转申请")
 def post_transfer(request, payload: OfficerTransferIn):
     member = member_get_visible(actor=request.user, member_id=payload.member)
     created = services.transfer_request_by_officer(
@@ -412,19 +414,21 @@ def post_transfer(request, payload: OfficerTransferIn):
     return Status(201, created)
 
 
-@router.get("/transfers/{request_id}", response={200: TransferOut, **READ_ERRORS}, summary="一份接转申请")
+@router.get("/transfers/{request_id}", response={200: JoiningTransferOut, **READ_ERRORS}, summary="一份接转申请")
 def get_transfer(request, request_id: int):
     return selectors.transfer_get_visible(actor=request.user, request_id=request_id)
 
 
-@router.post("/transfers/{request_id}/approve", response={200: TransferOut, **WRITE_ERRORS}, summary="转入工会同意接转")
+@router.post(
+    "/transfers/{request_id}/approve", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会同意接转"
+)
 def post_transfer_approve(request, request_id: int):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_approve(actor=request.user, request=found)
 
 
 @router.post(
-    "/transfers/{request_id}/reject", response={200: TransferOut, **WRITE_ERRORS}, summary="转入工会不予批准接转"
+    "/transfers/{request_id}/reject", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会不予批准接转"
 )
 def post_transfer_reject(request, request_id: int, payload: RejectIn):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
@@ -432,7 +436,7 @@ def post_transfer_reject(request, request_id: int, payload: RejectIn):
 
 
 @router.post(
-    "/transfers/{request_id}/cancel", response={200: TransferOut, **WRITE_ERRORS}, summary="转出工会撤回接转申请"
+    "/transfers/{request_id}/cancel", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转出工会撤回接转申请"
 )
 def post_transfer_cancel(request, request_id: int):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)

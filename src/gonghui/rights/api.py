@@ -112,7 +112,7 @@ class OfficerRequestOut(RequestOut):
         return obj.escalated_to_id
 
 
-class EventOut(Schema):
+class RightsEventOut(Schema):
     id: int
     kind: str = Field(..., description="事项：submitted、accepted、message、transferred、dispatched、reported 等")
     kind_label: str
@@ -141,7 +141,7 @@ class EventOut(Schema):
         return obj.org.name if obj.org is not None else ""
 
 
-class AttachmentOut(Schema):
+class RightsAttachmentOut(Schema):
     id: int
     name: str
     content_type: str
@@ -188,8 +188,8 @@ class WorkerRequestDetailOut(RequestOut):
     resolution: str
     reject_reason: str
     can_reopen: bool = Field(..., description="现在能否申请重新办理（办结或关闭后15天内）")
-    events: list[EventOut] = Field(..., description="办理进度（职工可见的事项）")
-    attachments: list[AttachmentOut]
+    events: list[RightsEventOut] = Field(..., description="办理进度（职工可见的事项）")
+    attachments: list[RightsAttachmentOut]
 
     @staticmethod
     def resolve_can_reopen(obj: ServiceRequest) -> bool:
@@ -212,8 +212,8 @@ class OfficerRequestDetailOut(OfficerRequestOut):
     member: int | None = Field(..., description="会员记录 id；非会员为 null")
     resolution: str
     reject_reason: str
-    events: list[EventOut]
-    attachments: list[AttachmentOut]
+    events: list[RightsEventOut]
+    attachments: list[RightsAttachmentOut]
     dispatches: list[DispatchOut] = Field(..., description="分级办理：交办与逐级反馈")
 
     @staticmethod
@@ -272,7 +272,7 @@ class TextIn(InputSchema):
     text: str = Field(..., max_length=2000)
 
 
-class ReasonIn(InputSchema):
+class RightsReasonIn(InputSchema):
     reason: str = Field(..., max_length=5000)
 
 
@@ -289,7 +289,7 @@ class AcceptIn(InputSchema):
     note: str = Field("", max_length=2000)
 
 
-class TransferIn(InputSchema):
+class RightsTransferIn(InputSchema):
     to_org: int = Field(..., description="接收工会 id：数据范围内的工会，或承办工会的上级工会")
     note: str = Field(..., max_length=2000, description="转办说明")
 
@@ -391,7 +391,7 @@ def worker_message(request, request_id: int, payload: TextIn):
 
 @router.post(
     "/my/requests/{request_id}/attachments",
-    response={201: AttachmentOut, **WRITE_ERRORS},
+    response={201: RightsAttachmentOut, **WRITE_ERRORS},
     summary="职工：上传附件",
     description="PDF、JPG、PNG、DOCX、XLSX（按扩展名和文件内容检查），每个不超过 10 MB，每个申请最多 10 个。",
 )
@@ -418,7 +418,7 @@ def worker_download(request, request_id: int, attachment_id: int) -> FileRespons
     summary="职工：不满意，申请重新办理",
     description="办结（或关闭）后15天内可申请；超过期限返回 409 reopen_expired。",
 )
-def worker_reopen(request, request_id: int, payload: ReasonIn):
+def worker_reopen(request, request_id: int, payload: RightsReasonIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     services.request_reopen(worker=worker, request=req, reason=payload.reason)
@@ -499,7 +499,7 @@ def officer_start(request, request_id: int, payload: NoteIn):
 @_transition(
     "transfer|转办", "转给数据范围内的工会或上级工会；接收工会须在1个工作日内受理。转出后可能不再在本账号范围内。"
 )
-def officer_transfer(request, request_id: int, payload: TransferIn):
+def officer_transfer(request, request_id: int, payload: RightsTransferIn):
     req = _officer_get(request, request_id)
     # Transferred up to the parent it leaves the sender's scope: the answer is the state it left in.
     return services.request_transfer(actor=request.auth, request=req, to_org=payload.to_org, note=payload.note)
@@ -533,7 +533,7 @@ def officer_resolve(request, request_id: int, payload: ResolveIn):
 
 
 @_transition("reject|不予受理", "只能在受理前；理由必填，职工可见。")
-def officer_reject(request, request_id: int, payload: ReasonIn):
+def officer_reject(request, request_id: int, payload: RightsReasonIn):
     req = _officer_get(request, request_id)
     services.request_reject(actor=request.auth, request=req, reason=payload.reason)
     return _officer_reload(request, request_id)
@@ -559,7 +559,7 @@ def officer_message(request, request_id: int, payload: TextIn):
 
 @router.post(
     "/requests/{request_id}/attachments",
-    response={201: AttachmentOut, **WRITE_ERRORS},
+    response={201: RightsAttachmentOut, **WRITE_ERRORS},
     summary="上传附件",
     description="PDF、JPG、PNG、DOCX、XLSX（按扩展名和文件内容检查），每个不超过 10 MB，每个申请最多 10 个。",
 )

@@ -321,7 +321,7 @@ class ReportParams(Schema):
         return ReportFilters(date_from=start, date_to=end, category=self.category, org_id=self.org)
 
 
-class FiguresOut(Schema):
+class CaseworkFiguresOut(Schema):
     total: int = Field(..., description="诉求数")
     done: int = Field(..., description="已办结和已关闭")
     resolved: int = Field(..., description="已办结过（有办结时间）")
@@ -336,27 +336,27 @@ class FiguresOut(Schema):
     average_score: Decimal | None = Field(..., description="平均分（两位小数）")
 
 
-class UnionFiguresOut(FiguresOut):
+class UnionFiguresOut(CaseworkFiguresOut):
     org_id: int
     org_name: str
     own: bool = Field(..., description="true 表示统计工会本级承办的（不含下级）")
 
 
-class MonthFiguresOut(FiguresOut):
+class MonthFiguresOut(CaseworkFiguresOut):
     month: str = Field(..., description="YYYY-MM")
 
 
-class OrgRef(Schema):
+class CaseworkOrgRef(Schema):
     id: int
     name: str
 
 
 class SatisfactionReportOut(Schema):
-    root: OrgRef | None
+    root: CaseworkOrgRef | None
     date_from: dt.date
     date_to: dt.date
     rows: list[UnionFiguresOut] = Field(..., description="直属下级工会各一行（含其全部下级），最后是本级")
-    total: FiguresOut
+    total: CaseworkFiguresOut
     trend: list[MonthFiguresOut] = Field(..., description="按受理月份")
 
 

@@ -13,6 +13,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_write
@@ -241,15 +242,15 @@ def _run(action: str, actor, req: ServiceRequest, form: forms.Form):
 
 
 DONE = {
-    "accept": _("已受理"),
-    "start": _("已开始办理"),
-    "transfer": _("已转办"),
-    "dispatch": _("已交办下级"),
-    "report": _("已上报办理结果"),
-    "resolve": _("已办结"),
-    "reject": _("已不予受理"),
-    "close": _("已关闭"),
-    "message": _("留言已发送"),
+    "accept": gettext_lazy("已受理"),
+    "start": gettext_lazy("已开始办理"),
+    "transfer": gettext_lazy("已转办"),
+    "dispatch": gettext_lazy("已交办下级"),
+    "report": gettext_lazy("已上报办理结果"),
+    "resolve": gettext_lazy("已办结"),
+    "reject": gettext_lazy("已不予受理"),
+    "close": gettext_lazy("已关闭"),
+    "message": gettext_lazy("留言已发送"),
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from gonghui.demo.services import demo_load
+from gonghui.portal.demo import demo_worker_logins
 
 from ._report import summary, table
 
@@ -14,7 +17,14 @@ class Command(BaseCommand):
     help = "数据库中还没有工会时加载演示数据（一个市总工会、约200个基层工会、5000名会员和各级演示账号），并打印演示账号"
 
     def handle(self, *args, **options) -> None:
-        outcome = demo_load()
+        # The demo's own text messages (hundreds, to demo workers) would bury the accounts below.
+        sms_log = logging.getLogger("gonghui.sms")
+        level = sms_log.level
+        sms_log.setLevel(logging.WARNING)
+        try:
+            outcome = demo_load()
+        finally:
+            sms_log.setLevel(level)
         if outcome.loaded:
             assert outcome.result is not None
             self.stdout.write(self.style.SUCCESS(_("演示数据已加载。")) + summary(outcome.result))
@@ -31,5 +41,12 @@ class Command(BaseCommand):
         self.stdout.write(_("演示账号（仅供本机演示，请勿在生产环境使用）："))
         rows = [(a.username, a.password, a.role, a.org_name) for a in outcome.accounts]
         self.stdout.write(table((_("用户名"), _("密码"), _("角色"), _("所属工会")), rows))
+        workers = demo_worker_logins()
+        if workers:
+            self.stdout.write("")
+            self.stdout.write(_("演示职工账号（手机端 http://127.0.0.1:8000/m/ 登录）："))
+            self.stdout.write(
+                table((_("手机号"), _("密码"), _("说明")), [(w.phone, w.password, w.description) for w in workers])
+            )
         self.stdout.write("")
         self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 http://127.0.0.1:8000/ 登录。"))
