@@ -133,17 +133,21 @@ def test_static_member_routes_come_before_the_member_id_route():
 
 def test_schema_names_are_unique_across_apps():
     """OpenAPI components are keyed by class name: two schemas with one name would hide one of them."""
-    import gc
-
     from ninja import Schema
 
     import gonghui.api  # noqa: F401 - every router imported
 
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = {c for c in subclasses(Schema) if c.__module__.startswith("gonghui.")}
+    assert len(ours) > 100
     seen: dict[str, str] = {}
     clashes = []
-    for cls in gc.get_objects():
-        if isinstance(cls, type) and issubclass(cls, Schema) and cls.__module__.startswith("gonghui."):
-            where = f"{cls.__module__}.{cls.__qualname__}"
-            if seen.setdefault(cls.__name__, where) != where:
-                clashes.append((cls.__name__, seen[cls.__name__], where))
+    for cls in sorted(ours, key=lambda c: (c.__module__, c.__qualname__)):
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if seen.setdefault(cls.__name__, where) != where:
+            clashes.append((cls.__name__, seen[cls.__name__], where))
     assert clashes == []
