@@ -68,6 +68,10 @@ class Org(models.Model):
             models.Index(fields=["parent", "name"]),
             models.Index(fields=["kind", "path"]),
             models.Index(fields=["term_end"]),
+            # Unions of a region (prefix of the GB/T 2260 code): joining's region search, request routing.
+            models.Index(
+                fields=["region_code", "kind"], name="org_region_kind", opclasses=["varchar_pattern_ops", "varchar_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(
