@@ -373,3 +373,19 @@ def test_a_union_without_officers_is_covered_by_the_nearest_one_above(tree, setu
     claim = file_claim(tree, enrolment)
     told = Notification.objects.filter(title__contains=claim.reference)
     assert [n.recipient.username for n in told] == ["officer_a"]  # 朝阳区总工会 (the street has none either)
+
+
+def test_the_officer_who_typed_a_claim_in_cannot_approve_it(tree):
+    """Four eyes on money: the filer may start the review, but another officer approves."""
+    grant(tree, tree.officer_a)
+    grant(tree, tree.officer_a1)
+    plan = open_plan(tree)
+    enrolment = enrol(tree, plan, add_member(tree, tree.union_a1, 1))
+    claim = file_claim(tree, enrolment, actor=tree.officer_a1)
+    claim = services.claim_start_review(actor=tree.officer_a1, claim=claim)
+    with pytest.raises(Forbidden):
+        services.claim_approve(actor=tree.officer_a1, claim=claim)
+    claim.refresh_from_db()
+    assert claim.state == ClaimState.UNDER_REVIEW and claim.decided_at is None
+    approved = services.claim_approve(actor=tree.officer_a, claim=claim)
+    assert approved.state == ClaimState.APPROVED and approved.reviewed_by == tree.officer_a

@@ -291,6 +291,26 @@ def test_repeated_failures_lock_the_account_for_password_and_code(db, sms_outbox
     assert AuditLog.objects.filter(actor=worker.user, action="locked").count() == 1
 
 
+@override_settings(GONGHUI_LOGIN_MAX_FAILURES=3)
+def test_wrong_login_codes_count_toward_the_lockout(db, sms_outbox):
+    worker = register(sms_outbox)
+    code_request(phone=PHONE, purpose="login")
+    right = last_code(sms_outbox)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(2):
+        with pytest.raises(InvalidInput):
+            worker_login_check(phone=PHONE, code=wrong)
+    with pytest.raises(Throttled) as locked:
+        worker_login_check(phone=PHONE, code=wrong)
+    assert locked.value.code == "locked"
+    with pytest.raises(Throttled):
+        worker_login_check(phone=PHONE, password=PASSWORD)
+    worker.user.refresh_from_db()
+    assert worker.user.locked_until is not None
+    failures = AuditLog.objects.filter(actor=worker.user, action="login_failed", detail__method="sms_code")
+    assert failures.count() == 3
+
+
 # --- reset ------------------------------------------------------------------------------------
 
 

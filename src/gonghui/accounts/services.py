@@ -60,18 +60,25 @@ def login_check(*, username: str, password: str, ip: str | None = None, request=
         audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
         return authenticated
     if user is not None:
-        until = None
-        with transaction.atomic():
-            User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-            user.refresh_from_db(fields=["failed_login_count"])
-            audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip)
-            if user.failed_login_count >= settings.GONGHUI_LOGIN_MAX_FAILURES:
-                until = now + dt.timedelta(minutes=settings.GONGHUI_LOGIN_LOCK_MINUTES)
-                User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
-                audit(actor=user, action=AuditLog.Action.LOCKED, ip=ip, detail={"until": until.isoformat()})
-        if until is not None:
-            raise LoginLocked(until)
+        login_failure(user=user, ip=ip, now=now)
     return None
+
+
+def login_failure(*, user: User, ip: str | None = None, now: dt.datetime | None = None, detail=None) -> None:
+    """Count a failed sign-in (wrong password, or a wrong SMS code on the workers' login);
+    too many lock the account for a while and raise LoginLocked."""
+    now = now or timezone.now()
+    until = None
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
+        user.refresh_from_db(fields=["failed_login_count"])
+        audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip, detail=detail)
+        if user.failed_login_count >= settings.GONGHUI_LOGIN_MAX_FAILURES:
+            until = now + dt.timedelta(minutes=settings.GONGHUI_LOGIN_LOCK_MINUTES)
+            User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
+            audit(actor=user, action=AuditLog.Action.LOCKED, ip=ip, detail={"until": until.isoformat()})
+    if until is not None:
+        raise LoginLocked(until)
 
 
 def _check_org_for_account(*, actor, org) -> None:

@@ -632,6 +632,9 @@ def claim_approve(
     with transaction.atomic():
         Enrolment.objects.select_for_update().filter(pk=claim.enrolment_id).first()
         claim = _locked_claim(claim.pk, (ClaimState.UNDER_REVIEW,), _("请先开始审核，再核准补助"))
+        # Four eyes on money: whoever typed a claim in for a worker does not also approve it.
+        if claim.filed_by_id is not None and claim.filed_by_id == actor.pk:
+            raise Forbidden(_("不能核准自己录入的申请，请由其他工作人员审核"))
         if excluded_amount not in (None, ""):
             excluded = to_money(excluded_amount, field="excluded_amount", label=_("不予补助部分"))
             assert excluded is not None

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import ApiToken, AuditLog, User
-from gonghui.accounts.services import LoginLocked, audit, login_check, token_issue
+from gonghui.accounts.services import LoginLocked, audit, login_check, login_failure, token_issue
 from gonghui.core import pii
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.idcard import mask_id_number, parse_id_number
@@ -297,7 +297,16 @@ def worker_login_check(
     if code:
         if worker is not None and worker.user.locked_until and worker.user.locked_until > now:
             raise Throttled(_locked_message(worker.user.locked_until), code="locked")
-        _code_consume(phone=phone, purpose=CodePurpose.LOGIN, code=code, now=now)
+        try:
+            _code_consume(phone=phone, purpose=CodePurpose.LOGIN, code=code, now=now)
+        except InvalidInput:
+            # Wrong codes count toward the account's lockout, like wrong passwords.
+            if worker is not None:
+                try:
+                    login_failure(user=worker.user, ip=ip, detail={"method": "sms_code"})
+                except LoginLocked as locked:
+                    raise Throttled(_locked_message(locked.until), code="locked") from None
+            raise
         if worker is None or not worker.user.is_active:  # no code is ever sent for these
             raise BadCredentials(_("验证码无效或已过期，请重新获取"))
         user = worker.user
