@@ -51,6 +51,7 @@ from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.phone import mask_mobile, validate_mobile
 from gonghui.core.regions import is_region_code
+from gonghui.core.uploads import content_matches, upload_name
 from gonghui.core.workdays import deadline_after, local_date
 from gonghui.notifications.services import notify
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
@@ -486,7 +487,7 @@ def file_update(*, actor, file: HardshipFile, data: dict[str, Any], now: dt.date
 
 
 def check_photo(upload) -> tuple[str, str]:
-    name = PurePosixPath(str(upload.name or "").replace("\\", "/")).name[:200] or "file"
+    name = upload_name(upload)
     ext = PurePosixPath(name).suffix.lower()
     if ext not in PHOTO_TYPES:
         raise _bad("photos", _("附件只能是 JPG、PNG 或 PDF 文件"), "bad_file_type")
@@ -495,16 +496,7 @@ def check_photo(upload) -> tuple[str, str]:
         raise _bad("photos", _("文件是空的"), "empty_file")
     if size > PHOTO_MAX_BYTES:
         raise _bad("photos", _("每个附件不能超过5 MB"), "file_too_large")
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    ok = {
-        ".pdf": head.startswith(b"%PDF-"),
-        ".png": head.startswith(b"\x89PNG\r\n\x1a\n"),
-        ".jpg": head.startswith(b"\xff\xd8\xff"),
-        ".jpeg": head.startswith(b"\xff\xd8\xff"),
-    }[ext]
-    if not ok:
+    if not content_matches(upload, ext):
         raise _bad("photos", _("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
     return name, PHOTO_TYPES[ext]
 

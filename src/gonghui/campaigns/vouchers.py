@@ -11,14 +11,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import InvalidInput
+from gonghui.core.uploads import content_matches, upload_name
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-SIGNATURES = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-}
 
 
 def max_bytes() -> int:
@@ -31,7 +26,7 @@ def _bad(message: str, code: str) -> InvalidInput:
 
 def check_voucher(upload) -> tuple[str, str]:
     """(display name, content type) of an acceptable voucher; InvalidInput otherwise."""
-    name = PurePosixPath(str(upload.name or "").replace("\\", "/")).name[:200] or "voucher"
+    name = upload_name(upload, "voucher")
     ext = PurePosixPath(name).suffix.lower()
     if ext not in CONTENT_TYPES:
         raise _bad(_("凭证只能是 PDF、JPG 或 PNG 文件"), "bad_file_type")
@@ -40,9 +35,6 @@ def check_voucher(upload) -> tuple[str, str]:
         raise _bad(_("文件是空的"), "empty_file")
     if size > max_bytes():
         raise _bad(_("凭证不能超过 %(mb)s MB") % {"mb": round(max_bytes() / 1024 / 1024, 1)}, "file_too_large")
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(SIGNATURES[ext]):
+    if not content_matches(upload, ext):
         raise _bad(_("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
     return name, CONTENT_TYPES[ext]

@@ -15,6 +15,7 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import InvalidInput
+from gonghui.core.uploads import content_matches, upload_name
 
 from .models import AttachmentKind, Claim, ClaimAttachment
 
@@ -23,12 +24,6 @@ CONTENT_TYPES = {
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
     ".png": "image/png",
-}
-SIGNATURES = {
-    ".pdf": (b"%PDF-",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
 }
 ALLOWED_LABEL = "PDF、JPG、PNG"
 MAX_PER_CLAIM = 20
@@ -46,7 +41,7 @@ def check_upload(upload) -> tuple[str, str]:
     """(display name, content type) of an acceptable upload; InvalidInput otherwise."""
     if upload is None:
         raise _bad(_("请选择要上传的文件"), "no_file")
-    name = PurePosixPath(str(upload.name or "").replace("\\", "/")).name[:200] or "file"
+    name = upload_name(upload)
     ext = PurePosixPath(name).suffix.lower()
     if ext not in CONTENT_TYPES:
         raise _bad(_("只能上传 %(types)s 文件（%(name)s）") % {"types": ALLOWED_LABEL, "name": name}, "bad_file_type")
@@ -58,10 +53,7 @@ def check_upload(upload) -> tuple[str, str]:
             _("文件不能超过 %(mb)s MB（%(name)s）") % {"mb": round(max_bytes() / 1024 / 1024, 1), "name": name},
             "file_too_large",
         )
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if not head.startswith(SIGNATURES[ext]):
+    if not content_matches(upload, ext):
         raise _bad(_("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
     return name, CONTENT_TYPES[ext]
 

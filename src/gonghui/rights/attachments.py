@@ -6,13 +6,13 @@ ownership (never by a public media URL)."""
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import InvalidInput
+from gonghui.core.uploads import content_matches, upload_name
 
 from .models import Attachment, ServiceRequest
 
@@ -31,37 +31,6 @@ def max_bytes() -> int:
     return settings.GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES
 
 
-def _ooxml_has(upload, folder: str) -> bool:
-    try:
-        upload.seek(0)
-        with zipfile.ZipFile(upload) as archive:
-            return any(name.startswith(folder) for name in archive.namelist()) and "[Content_Types].xml" in set(
-                archive.namelist()
-            )
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
-    finally:
-        upload.seek(0)
-
-
-def content_matches(upload, ext: str) -> bool:
-    """Whether the file's first bytes are what its extension claims."""
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    if ext == ".pdf":
-        return head.startswith(b"%PDF-")
-    if ext in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if ext == ".png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if ext == ".docx":
-        return head.startswith(b"PK\x03\x04") and _ooxml_has(upload, "word/")
-    if ext == ".xlsx":
-        return head.startswith(b"PK\x03\x04") and _ooxml_has(upload, "xl/")
-    return False
-
-
 def _bad(message: str, code: str) -> InvalidInput:
     return InvalidInput(message, code=code, fields={"file": [message]})
 
@@ -70,7 +39,7 @@ def check_upload(upload) -> tuple[str, str]:
     """(display name, content type) of an acceptable upload; InvalidInput otherwise."""
     if upload is None:
         raise _bad(_("请选择要上传的文件"), "no_file")
-    name = PurePosixPath(str(upload.name or "").replace("\\", "/")).name[:200] or "file"
+    name = upload_name(upload)
     ext = PurePosixPath(name).suffix.lower()
     if ext not in CONTENT_TYPES:
         raise _bad(_("只能上传 %(types)s 文件") % {"types": ALLOWED_LABEL}, "bad_file_type")
