@@ -14,7 +14,7 @@ from gonghui.core.uscc import validate_uscc
 from gonghui.demo import bulk, generator
 from gonghui.demo.generator import NationalPlanner, seed_dataset
 from gonghui.members.cards import card_number_for
-from gonghui.members.models import CURRENT_STATUSES, CardNumberCounter, Member, MemberEvent
+from gonghui.members.models import CURRENT_STATUSES, CardNumberCounter, Member, MemberEvent, tier_ids
 from gonghui.members.services import TRACKED_FIELDS, member_create
 from gonghui.orgs.models import FederationLevel, Org, OrgKind
 from tests.conftest import member_data
@@ -31,6 +31,8 @@ def assert_roll_is_consistent(expected_members, *, registered=0):
     current_hashes = [m.id_number_hash for m in members if m.status in CURRENT_STATUSES]
     assert len(current_hashes) == len(set(current_hashes))
     assert len({m.card_number for m in members}) == len(members)
+    tiers = {o.pk: tier_ids(o) for o in Org.objects.all()}
+    assert all((m.tier2_id, m.tier3_id) == tiers[m.org_id] for m in members)
     for m in members[:: max(1, len(members) // 300)]:
         number = pii.decrypt(m.id_number_encrypted)
         facts = parse_id_number(number)
@@ -67,7 +69,7 @@ def test_chunks_are_the_same_from_the_pool_as_in_process():
     planner = NationalPlanner(seed=4, unions=40, members=2000, today=TODAY)
     plans = planner.build()
     orgs = [Org(pk=i + 1) for i in range(len(plans))]
-    specs = bulk._holder_specs(planner, plans, orgs)
+    specs = bulk._holder_specs(planner, plans, orgs, tier_orgs={})
     tasks = [
         bulk.ChunkTask(
             index=i, base=planner._base, parts=parts, first_id=i * 1000, first_card=1 + i * 1000, today=TODAY,

@@ -46,9 +46,11 @@ from django.utils import timezone
 from gonghui.core import pii
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
+from gonghui.core.treepath import STEP_LEN
 from gonghui.members.cards import card_number_for
-from gonghui.members.models import CardNumberCounter, Member, MemberEvent, MemberStatus
+from gonghui.members.models import TIER_DEPTHS, CardNumberCounter, Member, MemberEvent, MemberStatus
 from gonghui.members.services import TRACKED_FIELDS
+from gonghui.orgs.models import Org
 
 from . import data
 
@@ -76,6 +78,8 @@ MEMBER_COLUMNS = (
     "employer_name",
     "employer_uscc",
     "org_id",
+    "tier2_id",
+    "tier3_id",
     "join_date",
     "card_number",
     "status",
@@ -90,12 +94,18 @@ MEMBER_COLUMNS = (
 @dataclass(frozen=True)
 class HolderSpec:
     org_id: int
+    tier_values: tuple[int | None, ...]  # the members' tier2_id, tier3_id
     region: str
     industry: str
     employers: tuple[tuple[str, str], ...]
     founded_on: dt.date | None
     p_mig: float
     p_nef: float
+
+    @property
+    def tiers(self) -> str:
+        """`tier_values` as COPY text."""
+        return "\t".join("\\N" if t is None else str(t) for t in self.tier_values)
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,7 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
         forms = industry.new_employment_forms
         forms_cum = list(itertools.accumulate(w for _, w in forms))
         province = spec.region[:2]
+        tiers, tier_values = spec.tiers, spec.tier_values
         employers = spec.employers
         male_share = industry.male_share
         edu_profile = industry.education
@@ -226,14 +237,14 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
             if task.text:
                 out.append(
                     f"{mid}\t{name}\t{ini}\tresident_id\t{encrypted}\t{hashed}\t{masked}\t{gender}\t{birth}\t{phone}\t"
-                    f"{ethnicity}\t{education}\t{employer_name}\t{employer_uscc}\t{spec.org_id}\t{join}\t"
+                    f"{ethnicity}\t{education}\t{employer_name}\t{employer_uscc}\t{spec.org_id}\t{tiers}\t{join}\t"
                     f"{card_number}\t{status}\t{'t' if migrant else 'f'}\t{form}\t\\N\t{now}\t{now}{extra_text}\n"
                 )
             else:
                 out.append(
                     (
                         mid, name, ini, "resident_id", encrypted, hashed, masked, gender, birth.isoformat(), phone,
-                        ethnicity, education, employer_name, employer_uscc, spec.org_id, join.isoformat(),
+                        ethnicity, education, employer_name, employer_uscc, spec.org_id, *tier_values, join.isoformat(),
                         card_number, status, migrant, form, None, now, now, *task.extra,
                     )
                 )  # fmt: skip
@@ -242,10 +253,12 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
     return task.index, out
 
 
-def _holder_specs(planner, plans, orgs) -> list[tuple[HolderSpec, int]]:
+def _holder_specs(planner, plans, orgs, *, tier_orgs: dict[str, int] | None = None) -> list[tuple[HolderSpec, int]]:
     from .generator import MIGRANT_SHARE, NEW_EMPLOYMENT_SHARE, _calibrate
 
     holders = [(p, o) for p, o in zip(plans, orgs, strict=True) if p.holds_members and p.size]
+    if tier_orgs is None:  # path → id of the unions members are tiered by
+        tier_orgs = dict(Org.objects.filter(depth__in=TIER_DEPTHS).values_list("path", "id"))
     sizes = [p.size for p, _ in holders]
     mig = [data.INDUSTRIES[p.industry].migrant_weight for p, _ in holders]
     nef = [data.INDUSTRIES[p.industry].new_employment_weight for p, _ in holders]
@@ -255,6 +268,7 @@ def _holder_specs(planner, plans, orgs) -> list[tuple[HolderSpec, int]]:
         (
             HolderSpec(
                 org_id=o.pk,
+                tier_values=_tiers(o, tier_orgs),
                 region=p.region_code,
                 industry=p.industry,
                 employers=tuple((e.name, e.uscc) for e in p.employers),
@@ -266,6 +280,11 @@ def _holder_specs(planner, plans, orgs) -> list[tuple[HolderSpec, int]]:
         )
         for (p, o), mw, nw in zip(holders, mig, nef, strict=True)
     ]
+
+
+def _tiers(org, tier_orgs: dict[str, int]) -> tuple[int | None, ...]:
+    """`Member.tier2_id`, `tier3_id` of a member of `org` (as `members.models.tier_ids`, from a map)."""
+    return tuple(tier_orgs.get(org.path[: d * STEP_LEN]) if org.depth >= d else None for d in TIER_DEPTHS)
 
 
 def _chunks(

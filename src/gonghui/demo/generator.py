@@ -40,7 +40,7 @@ from gonghui.core.regions import county_codes_under, region_full_name
 from gonghui.core.treepath import STEP_LEN, step, step_number
 from gonghui.core.uscc import build_uscc
 from gonghui.members.cards import allocate_card_numbers
-from gonghui.members.models import CURRENT_STATUSES, IdType, Member, MemberEvent, MemberStatus
+from gonghui.members.models import CURRENT_STATUSES, IdType, Member, MemberEvent, MemberStatus, tier_ids
 from gonghui.members.services import TRACKED_FIELDS, apply_id_number
 from gonghui.orgs.models import FederationLevel, Org, OrgEvent, OrgKind
 from gonghui.orgs.services import EDITABLE_FIELDS
@@ -726,6 +726,7 @@ def _write_members(planner: Planner, orgs: list[Org], *, actor, note: str, chunk
     """Bulk-insert the planned members chunk by chunk; returns current members per union id."""
     current: Counter[int] = Counter()
     chunk: list[MemberPlan] = []
+    tiers: dict[int, tuple[int | None, int | None]] = {}
 
     def flush() -> None:
         hashes = [pii.keyed_hash(m.id_number) for m in chunk]
@@ -744,7 +745,11 @@ def _write_members(planner: Planner, orgs: list[Org], *, actor, note: str, chunk
         members = []
         for plan, card in zip(chunk, cards, strict=True):
             org = orgs[plan.org_ref]
+            if org.pk not in tiers:
+                tiers[org.pk] = tier_ids(org)
             member = Member(
+                tier2_id=tiers[org.pk][0],
+                tier3_id=tiers[org.pk][1],
                 name=plan.name,
                 name_initials=_initials(plan.name),
                 id_type=IdType.RESIDENT_ID,

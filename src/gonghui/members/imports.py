@@ -51,7 +51,7 @@ from gonghui.orgs.models import Org
 from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
 
 from .cards import allocate_card_numbers
-from .models import CURRENT_STATUSES, Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm
+from .models import CURRENT_STATUSES, Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm, tier_ids
 from .selectors import member_qs_visible_to
 from .services import TRACKED_FIELDS, _bump_count, _member_holding_org
 from .validation import FIELDS, REQUIRED, clean_member_input
@@ -446,9 +446,9 @@ def _is_example(cells: list[Any], columns: dict[str, int]) -> bool:
 # Member columns as the importer writes them: everything but the key, with card_number last
 # (card numbers are reserved once the number of good rows is known, after validation).
 # A prepared row holds the values that may differ between rows (_ROW_ATTNAMES); the rest are the
-# same for the whole import (_FIXED_ATTNAMES: union, status, timestamps, no transfer) and are
+# same for the whole import (_FIXED_ATTNAMES: union and its tiers, status, timestamps, no transfer) and are
 # added when writing, so worker processes and the spill file carry only what varies.
-_FIXED_ATTNAMES = ("org_id", "status", "created_at", "updated_at", "transferred_from_id")
+_FIXED_ATTNAMES = ("org_id", "tier2_id", "tier3_id", "status", "created_at", "updated_at", "transferred_from_id")
 _WRITE_FIELDS = [
     f
     for f in Member._meta.concrete_fields
@@ -698,6 +698,7 @@ def _row_defaults(org: Org, now: dt.datetime) -> dict[str, Any]:
     """The values every imported row shares: model defaults, the union, status, timestamps."""
     defaults = {f.attname: f.get_default() for f in Member._meta.concrete_fields if not f.primary_key}
     defaults.update(org_id=org.pk, status=str(MemberStatus.ACTIVE), created_at=now, updated_at=now)
+    defaults["tier2_id"], defaults["tier3_id"] = tier_ids(org)
     if connection.vendor != "postgresql":
         defaults["created_at"] = defaults["updated_at"] = connection.ops.adapt_datetimefield_value(now)
     return defaults

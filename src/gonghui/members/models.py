@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.ethnicity import ETHNICITY_CHOICES
+from gonghui.core.treepath import STEP_LEN
 from gonghui.orgs.models import Org
 
 # The order of list pages: the id, as an expression no index but member_org_keyset provides.
@@ -55,6 +56,19 @@ class NewEmploymentForm(models.TextChoices):
     OTHER_PLATFORM = "other_platform", _("其他网络平台从业者")
 
 
+TIER_DEPTHS = (2, 3)
+
+
+def tier_ids(org: Org) -> tuple[int | None, int | None]:
+    """`Member.tier2_id`, `tier3_id` for a member of `org`: its ancestors at depth 2 and 3."""
+    wanted = {org.path[: d * STEP_LEN]: d for d in TIER_DEPTHS if d < org.depth}
+    found = {org.depth: org.pk} if org.depth in TIER_DEPTHS else {}
+    if wanted:
+        for path, pk in Org.objects.filter(path__in=wanted).values_list("path", "id"):
+            found[wanted[path]] = pk
+    return found.get(2), found.get(3)
+
+
 class Member(models.Model):
     """One membership record on the roll of one grassroots union (会员).
 
@@ -76,6 +90,11 @@ class Member(models.Model):
     employer_name = models.CharField(_("工作单位"), max_length=128, blank=True)
     employer_uscc = models.CharField(_("单位统一社会信用代码"), max_length=18, blank=True)
     org = models.ForeignKey(Org, verbose_name=_("所在工会"), on_delete=models.PROTECT, related_name="members")
+    # The union's ancestors at tree depth 2 and 3 (the union itself at that depth; null above it):
+    # a province and a city in the national tree. Copied from the tree (`set_tiers`, kept by
+    # org_move) so a province or city lists its roll newest-first from one index, whatever its size.
+    tier2_id = models.BigIntegerField(null=True, editable=False)
+    tier3_id = models.BigIntegerField(null=True, editable=False)
     join_date = models.DateField(_("入会日期"))
     card_number = models.CharField(_("会员卡号"), max_length=20, editable=False)
     status = models.CharField(_("会籍状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
@@ -113,6 +132,9 @@ class Member(models.Model):
             # the primary key cannot provide that order, so PostgreSQL reads the union's rows from
             # here instead of walking the whole roll by id.
             models.Index(F("org"), KEYSET_ID, name="member_org_keyset"),
+            # The same for a province's or a city's whole roll (see tier2_id).
+            models.Index(F("tier2_id"), KEYSET_ID, name="member_tier2_keyset"),
+            models.Index(F("tier3_id"), KEYSET_ID, name="member_tier3_keyset"),
             # Prefix search (LIKE 'x%'): PostgreSQL uses a btree for it only with the pattern
             # opclass (any collation other than "C"); SQLite ignores opclasses.
             models.Index(
@@ -135,6 +157,11 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.card_number}）"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.tier2_id, self.tier3_id = tier_ids(self.org)
+        super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:

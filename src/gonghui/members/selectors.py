@@ -21,7 +21,7 @@ from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.stats.selectors import subtree_counts
 
-from .models import CURRENT_STATUSES, KEYSET_ID, Member, MemberEvent, MemberStatus, NewEmploymentForm
+from .models import CURRENT_STATUSES, KEYSET_ID, TIER_DEPTHS, Member, MemberEvent, MemberStatus, NewEmploymentForm
 from .search import PREFIX_KINDS, search_kind, search_q
 
 
@@ -154,13 +154,29 @@ def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> 
 
 
 @functools.cache
-def _union_page_sql(after: bool) -> str:
+def _roll_page_sql(column: str, after: bool) -> str:
+    """One page of a union's, a province's or a city's roll (`column` = org_id, tier2_id, tier3_id).
+
+    Newest first from that column's (column, id + 0) index; the page's union names joined after
+    the LIMIT, so for 51 rows only.
+    """
+    member, org = Member._meta.db_table, Org._meta.db_table
     cols = ", ".join(f"m.{c}" for c in _OUT_COLUMNS)
-    return (
-        f"SELECT {cols} FROM {Member._meta.db_table} m WHERE m.org_id = %s"  # noqa: S608
+    page = (
+        f"SELECT {cols} FROM {member} m WHERE m.{column} = %s"  # noqa: S608
         + (" AND (m.id + 0) < %s" if after else "")
         + " ORDER BY (m.id + 0) DESC LIMIT %s"
     )
+    return f"SELECT p.*, o.name FROM ({page}) p INNER JOIN {org} o ON o.id = p.org_id ORDER BY p.id DESC"  # noqa: S608
+
+
+def _roll_column(union: Org) -> str | None:
+    """The member column a plain list of `union`'s whole subtree can be read by, newest first."""
+    if union.holds_members:
+        return "org_id"
+    if union.depth in TIER_DEPTHS:
+        return f"tier{union.depth}_id"
+    return None
 
 
 def member_list_page_out(
@@ -168,26 +184,28 @@ def member_list_page_out(
 ) -> dict[str, Any]:
     """`member_page_out(member_list_visible_to(...))`: one API page of the roll as the actor may list it.
 
-    The most common list — one union's roll, newest first, no other filter (what an officer of a
-    grassroots union sees) — is one prepared statement over index member_org_keyset with the same
-    rows, order and cursor; everything else goes through the selector.
+    The most common lists — one union's, a province's or a city's roll, newest first, no other
+    filter (what their officers see first) — are one prepared statement each over index
+    member_org_keyset / member_tier*_keyset with the same rows, order and cursor; everything else
+    goes through the selector.
     """
     filters = filters or MemberFilters()
     plain = filters == MemberFilters(org_id=filters.org_id)
     if plain and not actor.is_superuser and getattr(actor, "org", None) is not None:
         scope_root_path(actor)  # raises Forbidden for an account without read access
         union = actor.org if filters.org_id is None else org_get_visible(actor=actor, org_id=filters.org_id)
-        if union.holds_members:
+        column = _roll_column(union)
+        if column is not None:
             limit = max(1, min(int(limit), MAX_LIMIT))
             if cursor:
                 params: list[Any] = [union.pk, decode_cursor(cursor), limit + 1]
             else:
                 params = [union.pk, limit + 1]
-            rows = fastsql.fetchall(_union_page_sql(bool(cursor)), params)
+            rows = fastsql.fetchall(_roll_page_sql(column, bool(cursor)), params)
             has_more = len(rows) > limit
             rows = rows[:limit]
             return {
-                "items": [member_out(r, union.name, with_phone=False) for r in rows],
+                "items": [member_out(r[:-1], r[-1], with_phone=False) for r in rows],
                 "next_cursor": encode_cursor(rows[-1][0]) if has_more and rows else None,
             }
     qs = member_list_visible_to(actor=actor, filters=filters)
@@ -217,13 +235,19 @@ def _subtree_filter(qs: QuerySet[Member], org: Org) -> QuerySet[Member]:
 
     PostgreSQL's planner assumes the subtree's members are spread evenly over the id range, so
     with ORDER BY id LIMIT 51 it likes to walk the primary key backwards and filter. Members are
-    imported union by union, so for a small subtree that walk can read the whole roll. For those
-    the planner gets `org_id = ANY(ARRAY(SELECT ...))` and the `keyset_id` ordering (id + 0, which
-    the primary key does not provide), i.e. it must read the subtree's unions through the org_id
-    indexes and sort only their rows.
+    imported union by union, so that walk can read most of the roll. So:
+
+    * a union at depth 2 or 3 (a province, a city): its tier key on the member row, read
+      newest-first from index member_tier2/3_keyset (`keyset_id` ordering, id + 0, which the
+      primary key does not provide) — one page read whatever the size;
+    * a deeper subtree: `org_id = ANY(ARRAY(SELECT ...))` (the planner cannot size the array, so
+      it goes union by union through the org_id indexes) and only its rows sorted by keyset_id.
+      Above SMALL_SUBTREE_MEMBERS (a county with one huge union) the walk by id instead.
     """
     if org.parent_id is None and not Org.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists():
         return qs  # the only root: its subtree is the whole roll, and the walk by id reads one page
+    if org.depth in TIER_DEPTHS:
+        return qs.filter(**{f"tier{org.depth}_id": org.pk}).annotate(keyset_id=KEYSET_ID)
     if _subtree_size(org) > SMALL_SUBTREE_MEMBERS:
         return qs.filter(subtree_q(org.path, "org__path"))
     unions = Org.objects.filter(subtree_q(org.path), kind__in=MEMBER_HOLDING_KINDS).order_by()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -17,12 +17,13 @@ from gonghui.core import pii
 from gonghui.core.errors import Conflict, InvalidInput
 from gonghui.core.idcard import mask_id_number
 from gonghui.core.pinyin import name_initials
+from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.stats.services import MemberState, apply_deltas, apply_many, member_deltas
 
 from .cards import allocate_card_numbers
-from .models import CURRENT_STATUSES, Member, MemberEvent, MemberStatus, Transfer
+from .models import CURRENT_STATUSES, TIER_DEPTHS, Member, MemberEvent, MemberStatus, Transfer
 from .selectors import member_current_elsewhere, member_get_visible
 from .validation import clean_member_input
 
@@ -305,3 +306,22 @@ def member_reveal_id(*, actor, member: Member, ip: str | None = None) -> str:
         audit(actor=actor, action=AuditLog.Action.REVEAL_ID, target=member, org=member.org, ip=ip)
         MemberEvent.objects.create(member=member, kind=MemberEvent.Kind.ID_REVEALED, actor=actor)
     return number
+
+
+def refresh_member_tiers(*, org: Org) -> int:
+    """Recompute `tier2_id`/`tier3_id` of every record under `org` after its subtree moved.
+
+    One UPDATE (the ancestors looked up by path prefix, as the 0003 migration fills them); must
+    run in the move's transaction, after the paths are rewritten. Returns the rows written.
+    """
+    member_table, org_table = Member._meta.db_table, Org._meta.db_table
+    tiers = ", ".join(
+        f"tier{d}_id = (SELECT a.id FROM {org_table} o JOIN {org_table} a "  # noqa: S608 (names, numbers)
+        f"ON a.path = substr(o.path, 1, {d * STEP_LEN}) WHERE o.id = {member_table}.org_id AND o.depth >= {d})"
+        for d in TIER_DEPTHS
+    )
+    unions = Org.objects.filter(subtree_q(org.path)).values("id")
+    inner, params = unions.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE {member_table} SET {tiers} WHERE org_id IN ({inner})", params)  # noqa: S608
+        return cur.rowcount

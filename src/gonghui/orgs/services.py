@@ -19,6 +19,7 @@ from gonghui.core.pinyin import name_initials
 from gonghui.core.regions import validate_region_code
 from gonghui.core.treepath import STEP_LEN, step, step_number, subtree_q
 from gonghui.core.uscc import validate_uscc
+from gonghui.members.services import refresh_member_tiers
 from gonghui.stats.services import apply_deltas, apply_org_kind_change, kind_key, move_subtree_counters
 
 from .models import MEMBER_HOLDING_KINDS, Org, OrgEvent, OrgKind
@@ -190,6 +191,8 @@ def org_move(*, actor, org: Org, new_parent: Org) -> Org:
         Org.objects.filter(pk=org.pk).update(parent=new_parent)
         # After the paths are rewritten: that UPDATE waited for every writer inside the subtree.
         move_subtree_counters(org=org, old_parent_path=old_parent_path, new_parent=new_parent)
+        org.refresh_from_db(fields=["path", "depth"])
+        refresh_member_tiers(org=org)
         OrgEvent.objects.create(
             org=org, kind=OrgEvent.Kind.MOVED, actor=actor, changes={"parent": [old_parent_id, new_parent.pk]}
         )
