@@ -3,15 +3,18 @@
 Views stay thin: `officer_view` admits only accounts bound to a union (or superusers), turns
 the domain's NotFound/Forbidden into 404/403, and `form_errors_from` puts a service's
 InvalidInput/Conflict next to the form fields it names, so a bad input changes nothing and
-says why in Chinese.
+says why in Chinese. `run_action` is its twin for views that redirect after the write: there
+the refusal becomes a flash message on the next page.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -53,13 +56,13 @@ def form_errors_from(form: forms.Form, exc: DomainError) -> None:
     """Attach a service error to the fields it names; the rest becomes a form-wide error."""
     placed = False
     elsewhere: list[str] = []
-    for name, messages in (exc.fields or {}).items():
+    for name, texts in (exc.fields or {}).items():
         if name in form.fields:
-            for message in messages:
-                form.add_error(name, message)
+            for text in texts:
+                form.add_error(name, text)
             placed = True
         else:
-            elsewhere.extend(messages)
+            elsewhere.extend(texts)
     if not placed:
         form.add_error(None, exc.message)
     for message in elsewhere:
@@ -79,6 +82,25 @@ def run_service(form: forms.Form, service: Callable, /, **kwargs):
     except DomainError as exc:
         form_errors_from(form, exc)
         return None
+
+
+def run_action(request: HttpRequest, service: Callable, /, *, success: str | None = None, **kwargs) -> tuple[bool, Any]:
+    """Call a write service for a page action that redirects, and return (done, its result).
+
+    A refusal (bad input, conflict, missing right) becomes an error flash message and returns
+    (False, None); `success`, when given, is flashed once the service is done. NotFound still
+    propagates, so out of scope stays a 404. `done` is apart because some services return None.
+    """
+    try:
+        result = service(**kwargs)
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False, None
+    if success is not None:
+        messages.success(request, success)
+    return True, result
 
 
 class BootstrapFormMixin:

@@ -19,10 +19,10 @@ from gonghui.accounts.permissions import can_access_assistance, can_write_assist
 from gonghui.accounts.services import audit
 from gonghui.assistance.models import HardshipLevel
 from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
-from gonghui.core.errors import DomainError, InvalidInput, NotFound
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.web import client_ip, officer_view, run_service
+from gonghui.web import client_ip, officer_view, run_action, run_service
 
 from . import services
 from .exports import payment_roll_xlsx, roll_filename
@@ -266,13 +266,8 @@ def _standards_rows(campaign: AssistanceCampaign) -> list[tuple[str, str]]:
 def campaign_transition(request, pk: int, action: str):
     campaign = campaign_get_visible(actor=request.user, pk=pk)
     call = {"open": services.campaign_open, "close": services.campaign_close}[action]
-    try:
-        call(actor=request.user, campaign=campaign)
-        messages.success(request, _("活动已启动") if action == "open" else _("活动已结束"))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    done = _("活动已启动") if action == "open" else _("活动已结束")
+    run_action(request, call, success=done, actor=request.user, campaign=campaign)
     return redirect("campaigns:detail", campaign.pk)
 
 
@@ -285,20 +280,17 @@ def allocation_create(request, pk: int):
     campaign = campaign_get_visible(actor=request.user, pk=pk)
     form = AllocationForm(request.POST, actor=request.user)
     if form.is_valid():
-        try:
-            done = services.allocation_create(
-                actor=request.user,
-                campaign=campaign,
-                org=form.cleaned_data["org"],
-                amount=form.cleaned_data["amount"],
-                note=form.cleaned_data.get("note", ""),
-            )
-        except NotFound:
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已分配给 %(org)s，待上级批准") % {"org": done.org.name})
+        done, allocation = run_action(
+            request,
+            services.allocation_create,
+            actor=request.user,
+            campaign=campaign,
+            org=form.cleaned_data["org"],
+            amount=form.cleaned_data["amount"],
+            note=form.cleaned_data.get("note", ""),
+        )
+        if done:
+            messages.success(request, _("已分配给 %(org)s，待上级批准") % {"org": allocation.org.name})
     else:
         for errors in form.errors.values():
             for error in errors:
@@ -310,13 +302,14 @@ def allocation_create(request, pk: int):
 @officer_view(write=True)
 def allocation_approve(request, pk: int):
     allocation = allocation_get_visible(actor=request.user, pk=pk)
-    try:
-        services.allocation_approve(actor=request.user, allocation=allocation)
-        messages.success(request, _("已批准 %(org)s 的预算分配") % {"org": allocation.org.name})
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    run_action(
+        request,
+        services.allocation_approve,
+        # org is select_related: naming it before the call costs no query.
+        success=_("已批准 %(org)s 的预算分配") % {"org": allocation.org.name},
+        actor=request.user,
+        allocation=allocation,
+    )
     return redirect("campaigns:detail", allocation.campaign_id)
 
 
@@ -327,14 +320,11 @@ def allocation_edit(request, pk: int):
     form = AllocationEditForm(request.POST or None, initial={"amount": allocation.amount, "note": allocation.note})
     if request.method == "POST":
         if request.POST.get("delete"):
-            try:
-                services.allocation_delete(actor=request.user, allocation=allocation)
-                messages.success(request, _("已撤回分配"))
+            deleted, _result = run_action(
+                request, services.allocation_delete, success=_("已撤回分配"), actor=request.user, allocation=allocation
+            )
+            if deleted:
                 return redirect("campaigns:detail", allocation.campaign_id)
-            except NotFound:
-                raise
-            except DomainError as exc:
-                messages.error(request, exc.message)
         elif form.is_valid():
             done = run_service(
                 form,
@@ -444,13 +434,11 @@ def grant_propose_files(request, pk: int):
         if not ids:
             messages.error(request, _("请至少选择一名困难职工"))
         else:
-            try:
-                made, failed = services.grant_propose_many(actor=request.user, campaign=campaign, file_ids=ids)
-            except NotFound:
-                raise
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
+            done, outcome = run_action(
+                request, services.grant_propose_many, actor=request.user, campaign=campaign, file_ids=ids
+            )
+            if done:
+                made, failed = outcome
                 if made:
                     messages.success(request, _("已申报 %(n)s 人") % {"n": len(made)})
                 names = {f.pk: f.name for f in files}

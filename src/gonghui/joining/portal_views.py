@@ -24,7 +24,7 @@ from gonghui.orgs.models import Org, OrgKind
 from gonghui.portal import services as portal_services
 from gonghui.portal.models import CodePurpose, WorkerAccount
 from gonghui.portal.web import worker_of, worker_view
-from gonghui.web import client_ip, form_errors_from
+from gonghui.web import client_ip, form_errors_from, run_action
 
 from . import selectors, services
 from .forms import ApplicationFieldsForm, IdentityFields, NewAccountFields, UnionSearchForm, WorkerTransferForm
@@ -245,14 +245,7 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     worker: WorkerAccount = request.worker  # type: ignore[attr-defined]
     found = selectors.worker_application_get(worker=worker, application_id=application_id)
-    try:
-        services.application_withdraw(worker=worker, application=found)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已撤回入会申请"))
+    run_action(request, services.application_withdraw, success=_("已撤回入会申请"), worker=worker, application=found)
     return redirect("join_portal:application", found.pk)
 
 
@@ -312,12 +305,7 @@ def transfer_to(request: HttpRequest, org_id: int) -> HttpResponse:
 def transfer_cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     worker: WorkerAccount = request.worker  # type: ignore[attr-defined]
     found = selectors.worker_transfer_get(worker=worker, request_id=request_id)
-    try:
-        services.transfer_request_cancel_by_worker(worker=worker, request=found)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已撤回接转申请"))
+    run_action(
+        request, services.transfer_request_cancel_by_worker, success=_("已撤回接转申请"), worker=worker, request=found
+    )
     return redirect("join_portal:transfers")

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_write
-from gonghui.core.errors import DomainError, InvalidInput, NotFound
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.core.qr import qr_svg
 from gonghui.members.selectors import member_get_visible
 from gonghui.orgs.models import OrgKind
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.web import officer_view, run_service
+from gonghui.web import officer_view, run_action, run_service
 
 from . import selectors, services
 from .forms import ApplicationFilterForm, OfficerTransferForm, PromptForm, RejectForm, TransferFilterForm
@@ -42,10 +42,6 @@ STATE_CSS: dict[str, str] = {
 
 def invite_url(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("join_portal:invite", args=[token]))
-
-
-def _flash(request: HttpRequest, exc: DomainError) -> None:
-    messages.error(request, exc.message)
 
 
 # ---- applications ----------------------------------------------------------------------------
@@ -107,20 +103,15 @@ def application_detail(request, application_id: int):
 @officer_view(write=True)
 def application_approve(request, application_id: int):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
-    try:
-        application = services.application_approve(actor=request.user, application=application)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
+    done, approved = run_action(request, services.application_approve, actor=request.user, application=application)
+    if done:
         messages.success(
             request,
             _("已批准：%(name)s 加入%(org)s，会员卡号 %(card)s")
             % {
-                "name": application.name,
-                "org": application.org.name,
-                "card": application.member.card_number if application.member else "",
+                "name": approved.name,
+                "org": approved.org.name,
+                "card": approved.member.card_number if approved.member else "",
             },
         )
     return redirect("joining:detail", application.pk)
@@ -206,15 +197,10 @@ def transfer_detail(request, request_id: int):
 @officer_view(write=True)
 def transfer_approve(request, request_id: int):
     req = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
-    try:
-        req = services.transfer_request_approve(actor=request.user, request=req)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
+    done, moved = run_action(request, services.transfer_request_approve, actor=request.user, request=req)
+    if done:
         messages.success(
-            request, _("已办理接转：%(name)s 转入%(org)s") % {"name": req.member.name, "org": req.to_org.name}
+            request, _("已办理接转：%(name)s 转入%(org)s") % {"name": moved.member.name, "org": moved.to_org.name}
         )
     return redirect("joining:transfer_detail", req.pk)
 
@@ -240,14 +226,13 @@ def transfer_reject(request, request_id: int):
 @officer_view(write=True)
 def transfer_cancel(request, request_id: int):
     req = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
-    try:
-        services.transfer_request_cancel_by_officer(actor=request.user, request=req)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("已撤回接转申请"))
+    run_action(
+        request,
+        services.transfer_request_cancel_by_officer,
+        success=_("已撤回接转申请"),
+        actor=request.user,
+        request=req,
+    )
     return redirect("joining:transfer_detail", req.pk)
 
 
@@ -322,14 +307,13 @@ def invite_print(request, org_id: int):
 @officer_view(write=True)
 def invite_regenerate(request, org_id: int):
     org = org_get_visible(actor=request.user, org_id=org_id)
-    try:
-        services.invite_regenerate(actor=request.user, org=org)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        _flash(request, exc)
-    else:
-        messages.success(request, _("已生成新的邀请码，原链接和二维码已失效"))
+    run_action(
+        request,
+        services.invite_regenerate,
+        success=_("已生成新的邀请码，原链接和二维码已失效"),
+        actor=request.user,
+        org=org,
+    )
     return redirect("joining:invite", org.pk)
 
 
@@ -337,12 +321,8 @@ def invite_regenerate(request, org_id: int):
 @officer_view(write=True)
 def online_home_open(request, org_id: int):
     org = org_get_visible(actor=request.user, org_id=org_id)
-    try:
-        home = services.online_home_ensure(actor=request.user, township=org)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        _flash(request, exc)
+    done, home = run_action(request, services.online_home_ensure, actor=request.user, township=org)
+    if not done:
         return redirect("orgs:detail", org.pk)
     messages.success(request, _("已开通%(name)s") % {"name": home.org.name})
     return redirect("orgs:detail", home.org.pk)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.portal.selectors import current_member
 from gonghui.portal.web import worker_view
-from gonghui.web import form_errors_from
+from gonghui.web import form_errors_from, run_action
 
 from . import services
 from .attachments import attachment_response
@@ -170,16 +170,15 @@ def claim_attach(request, pk: int):
     form = AttachForm(request.POST, request.FILES, prefix="attach")
     form.fields["kind"].choices = WORKER_ATTACHMENT_KINDS  # type: ignore[attr-defined]
     if form.is_valid():
-        try:
-            services.claim_attach(
-                worker=request.worker, claim=claim, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
-            )
-        except NotFound:
-            raise
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("附件已上传"))
+        run_action(
+            request,
+            services.claim_attach,
+            success=_("附件已上传"),
+            worker=request.worker,
+            claim=claim,
+            upload=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+        )
     else:
         messages.error(request, _("请选择材料类型和文件"))
     return redirect("medical_aid_portal:claim", claim.pk)

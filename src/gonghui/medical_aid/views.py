@@ -19,7 +19,7 @@ from gonghui.core.errors import DomainError, InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.jobs.selectors import job_get_visible
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.web import client_ip, form_errors_from, is_htmx, officer_view, run_service
+from gonghui.web import client_ip, form_errors_from, is_htmx, officer_view, run_action, run_service
 
 from . import enrolment as bulk
 from . import services
@@ -228,13 +228,7 @@ def plan_detail(request, pk: int):
 
 def _plan_action(request, pk: int, service, done: str):
     plan = plan_get_visible(actor=request.user, plan_id=pk)
-    try:
-        service(actor=request.user, plan=plan)
-        messages.success(request, done)
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    run_action(request, service, success=done, actor=request.user, plan=plan)
     return redirect("medical_aid:plan", plan.pk)
 
 
@@ -333,12 +327,10 @@ def enrol(request, pk: int):
         messages.error(request, _("请选择工会"))
         return redirect("medical_aid:enrolment", plan.pk)
     org = form.cleaned_data["org"]
-    try:
-        outcome = bulk.enrol_bulk(actor=request.user, plan=plan, org=org, paid_on=form.cleaned_data["paid_on"])
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    done, outcome = run_action(
+        request, bulk.enrol_bulk, actor=request.user, plan=plan, org=org, paid_on=form.cleaned_data["paid_on"]
+    )
+    if not done:
         return redirect(f"{_url('medical_aid:enrolment', plan.pk)}?org={org.pk}")
     if outcome.job is not None:
         messages.info(request, _("人数较多，已转入后台办理，可在本页查看进度"))
@@ -363,13 +355,14 @@ def job_progress(request, job_id: int):
 def enrolment_cancel(request, pk: int):
     _assistance_write(request)
     item = enrolment_get_visible(actor=request.user, enrolment_id=pk)
-    try:
-        services.enrolment_cancel(actor=request.user, enrolment=item, reason=request.POST.get("reason", ""))
-        messages.success(request, _("已退出本计划"))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    run_action(
+        request,
+        services.enrolment_cancel,
+        success=_("已退出本计划"),
+        actor=request.user,
+        enrolment=item,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect(f"{_url('medical_aid:enrolment', item.plan_id)}?org={item.union_id}")
 
 

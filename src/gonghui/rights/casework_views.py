@@ -19,10 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
-from gonghui.core.errors import DomainError, NotFound
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.portal.web import worker_view
-from gonghui.web import officer_view, run_service
+from gonghui.web import officer_view, run_action, run_service
 
 from . import casework
 from .casework_forms import (
@@ -204,14 +203,15 @@ def portal_rate(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("请选择1至5分的评分"))
         return redirect(back + "#rating")
-    try:
-        rating = casework.rating_submit(
-            worker=request.worker, request=req, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    done, rating = run_action(
+        request,
+        casework.rating_submit,
+        worker=request.worker,
+        request=req,
+        score=form.cleaned_data["score"],
+        comment=form.cleaned_data["comment"],
+    )
+    if not done:
         return redirect(back + "#rating")
     if rating.score <= LOW_SCORE:
         messages.warning(request, _("感谢评价。问题没有解决的话，可以在下方申请重新办理。"))

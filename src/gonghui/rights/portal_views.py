@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import worker_view
-from gonghui.web import form_errors_from
+from gonghui.web import form_errors_from, run_action
 
 from . import services
 from .forms import FileRequestForm, MessageForm, OptionalReasonForm, ReasonForm, category_cards
@@ -146,13 +146,14 @@ def withdraw(request, pk: int):
 @worker_view
 def upload(request, pk: int):
     req = request_get_for_worker(worker=request.worker, pk=pk)
-    try:
-        services.request_attach_worker(worker=request.worker, request=req, upload=request.FILES.get("file"))
-        messages.success(request, _("附件已上传"))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    run_action(
+        request,
+        services.request_attach_worker,
+        success=_("附件已上传"),
+        worker=request.worker,
+        request=req,
+        upload=request.FILES.get("file"),
+    )
     return redirect("rights_portal:detail", req.pk)
 
 

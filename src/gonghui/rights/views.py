@@ -17,11 +17,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_write
-from gonghui.core.errors import DomainError, InvalidInput, NotFound
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.core.workdays import local_date, working_days_between
-from gonghui.web import officer_view, run_service
+from gonghui.web import officer_view, run_action, run_service
 
 from . import services
 from .forms import (
@@ -284,13 +284,14 @@ def act(request, pk: int, action: str):
 @officer_view(write=True)
 def upload(request, pk: int):
     req = request_get_visible(actor=request.user, pk=pk)
-    try:
-        services.request_attach_officer(actor=request.user, request=req, upload=request.FILES.get("file"))
-        messages.success(request, _("附件已上传"))
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    run_action(
+        request,
+        services.request_attach_officer,
+        success=_("附件已上传"),
+        actor=request.user,
+        request=req,
+        upload=request.FILES.get("file"),
+    )
     return redirect("rights:detail", req.pk)
 
 
