@@ -58,6 +58,7 @@ def ensure_dataset(ctx: Context) -> None:
     root = Org.objects.filter(depth=1).order_by("path").first()
     if members == ctx.members and root is not None:
         # Seeded by hand with `gonghui seed --orgs N --members M` (e.g. the timed 10M run).
+        _steady_state()
         _mark(ctx, root.code, 0.0)
         print(f"dataset {ctx.scale}: adopted the tree {root.code} already seeded here")
         return
@@ -68,13 +69,17 @@ def ensure_dataset(ctx: Context) -> None:
     print(f"dataset {ctx.scale}: seeding {ctx.orgs:,} unions and {ctx.members:,} members ...", flush=True)
     started = time.perf_counter()
     result = seed_dataset(seed=SEED, unions=ctx.orgs, members=ctx.members, note="基准测试数据集")
-    with connection.cursor() as cur:
-        # VACUUM as well on PostgreSQL: a table just filled by COPY has no visibility map yet, so
-        # index-only scans would still visit the heap until autovacuum runs (steady state).
-        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    _steady_state()
     seconds = time.perf_counter() - started
     _mark(ctx, result.root.code, seconds)
     print(f"dataset {ctx.scale}: seeded in {seconds:.1f} s", flush=True)
+
+
+def _steady_state() -> None:
+    # VACUUM as well on PostgreSQL: a table just filled by COPY has no visibility map yet, so
+    # index-only scans would still visit the heap until autovacuum runs (steady state).
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 @lru_cache(maxsize=1)

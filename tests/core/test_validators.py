@@ -63,6 +63,8 @@ def test_wrong_check_char_is_rejected(birth, seq):
         ("", "required"),
         ("11010519491231002", "id_shape"),
         ("1101051949123100XX", "id_shape"),
+        ("11010519491231٠٠21", "id_shape"),  # digits of another script are not ID digits
+        ("１１０１０５１９４９１２３１００２１", "id_shape"),  # full-width
         ("990105194912310021", "id_region"),
         ("110105194913310021", "id_birth_date"),
         ("110105203001010021", "id_birth_date"),

@@ -1,11 +1,13 @@
 """Member.tier2_id / tier3_id: every way onto the roll copies them from the tree, a move rewrites
 them, and the lists that read by them return exactly the subtree, newest first."""
 
+import json
+
 import pytest
 
 from gonghui.members.imports import import_members_file
 from gonghui.members.models import Member, tier_ids
-from gonghui.members.selectors import MemberFilters, member_list_page_out, member_list_visible_to
+from gonghui.members.selectors import MemberFilters, member_list_page_json, member_list_visible_to
 from gonghui.members.services import member_create, member_transfer
 from gonghui.orgs.models import Org
 from gonghui.orgs.services import org_create, org_move
@@ -74,9 +76,7 @@ def test_a_move_rewrites_the_tiers_of_the_whole_moved_subtree_only(tree):
 
 def roll_by_hand(org: Org) -> list[int]:
     """The subtree's records, newest first, from the tree paths (ground truth)."""
-    return list(
-        Member.objects.filter(org__path__startswith=org.path).order_by("-id").values_list("id", flat=True)
-    )
+    return list(Member.objects.filter(org__path__startswith=org.path).order_by("-id").values_list("id", flat=True))
 
 
 @pytest.mark.parametrize("page_size", [2, 50])
@@ -97,8 +97,10 @@ def test_lists_by_tier_are_exactly_the_subtree_newest_first(tree, page_size):
         # ... and the API's page by page, with the cursor
         seen, cursor = [], None
         while True:
-            page = member_list_page_out(
-                actor=tree.city_admin, filters=MemberFilters(org_id=org.pk), cursor=cursor, limit=page_size
+            page = json.loads(
+                member_list_page_json(
+                    actor=tree.city_admin, filters=MemberFilters(org_id=org.pk), cursor=cursor, limit=page_size
+                )
             )
             seen += [item["id"] for item in page["items"]]
             assert all(item["org_name"] for item in page["items"])

@@ -20,7 +20,7 @@ RESIDENT_ID = "resident_id"
 HK_MO_TW_RESIDENCE = "hk_mo_tw_residence"
 FOREIGN_PERMANENT = "foreign_permanent"
 
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII digits only (\d would admit any script's)
 # Province-level prefixes of GB/T 2260 used in resident ID numbers.
 RESIDENT_PROVINCES = frozenset(
     [
@@ -117,5 +117,5 @@ def build_id_number(region_code: str, birth_date: dt.date, sequence: int) -> str
 
     An odd sequence means male, an even one female.
     """
-    first17 = f"{region_code}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    first17 = f"{region_code}{birth_date.year:04d}{birth_date.month:02d}{birth_date.day:02d}{sequence % 1000:03d}"
     return first17 + id_check_char(first17)

@@ -35,12 +35,14 @@ import multiprocessing
 import os
 import random
 import time
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from gonghui.core import pii
@@ -145,8 +147,11 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 _INITIALS: dict[str, str] = {}  # per worker process, across chunks: names repeat a lot
 
 
-def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
-    """The rows of one chunk (run in a worker process): people planned as the slow path plans them."""
+def generate_chunk(task: ChunkTask) -> tuple[int, Any, dict[int, int]]:
+    """The rows of one chunk (run in a worker process): people planned as the slow path plans them.
+
+    Returns the chunk's index, its rows (COPY text or tuples) and its current members per union.
+    """
     from .generator import _BIRTH_YEAR_CUM, BIRTH_YEARS, _counties, _given_names
 
     rng = random.Random(f"{task.base}:members:{task.index}")
@@ -164,6 +169,7 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
     used: set[tuple[str, int, bool]] = set()
     initials = _INITIALS
     out: list[Any] = []
+    current: dict[int, int] = {}  # current members per union
     mid, card = task.first_id, task.first_card
     now = task.now
     extra_text = "".join("\t" + ("\\N" if v is None else str(v)) for v in task.extra)
@@ -173,6 +179,7 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
         forms_cum = list(itertools.accumulate(w for _, w in forms))
         province = spec.region[:2]
         tiers, tier_values = spec.tiers, spec.tier_values
+        held = 0
         employers = spec.employers
         male_share = industry.male_share
         edu_profile = industry.education
@@ -201,6 +208,8 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
                 status = "retained" if r < 0.65 else "withdrawn" if r < 0.7 else "active"
             else:
                 status = "withdrawn" if r < 0.03 else "retained" if r < 0.055 else "active"
+            if status != "withdrawn":
+                held += 1
             lo = _add_years(birth, 16)
             if spec.founded_on and spec.founded_on > lo:
                 lo = spec.founded_on
@@ -248,9 +257,11 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any]:
                         card_number, status, migrant, form, None, now, now, *task.extra,
                     )
                 )  # fmt: skip
+        if held:
+            current[spec.org_id] = current.get(spec.org_id, 0) + held
     if task.text:
-        return task.index, "".join(out).encode()
-    return task.index, out
+        return task.index, "".join(out).encode(), current
+    return task.index, out, current
 
 
 def _holder_specs(planner, plans, orgs, *, tier_orgs: dict[str, int] | None = None) -> list[tuple[HolderSpec, int]]:
@@ -384,8 +395,9 @@ class _Indexes:
         self.saved.clear()
 
 
-def _events_sql(first_id: int, note: str) -> tuple[str, list[Any]]:
-    """One `imported` history row per new member, its payload built in SQL as the slow path builds it."""
+def _events_sql(first_id: int, note: str, last_id: int | None = None) -> tuple[str, list[Any]]:
+    """One `imported` history row per member with id in (first_id, last_id], its payload built in SQL
+    as the slow path builds it."""
     member, event = Member._meta.db_table, MemberEvent._meta.db_table
     extra_cols, extra_values = _extra_defaults(
         MemberEvent, ("id", "member_id", "kind", "actor_id", "changes", "note", "created_at")
@@ -409,9 +421,9 @@ def _events_sql(first_id: int, note: str) -> tuple[str, list[Any]]:
     extra = "".join(", %s" for _ in extra_cols)
     sql = (
         f"INSERT INTO {event} ({cols}) SELECT id, 'imported', NULL, {changes}, %s, created_at{extra} "
-        f"FROM {member} WHERE id > %s ORDER BY id"
+        f"FROM {member} WHERE id > %s{' AND id <= %s' if last_id is not None else ''} ORDER BY id"
     )
-    return sql, [note, *extra_values, first_id]
+    return sql, [note, *extra_values, first_id, *([last_id] if last_id is not None else [])]
 
 
 def write_members_fast(planner, plans, orgs, *, note: str, workers: int | None = None) -> int:
@@ -461,13 +473,20 @@ def write_members_fast(planner, plans, orgs, *, note: str, workers: int | None =
         if indexes:
             indexes.drop()
         clock = time.perf_counter()
-        for _, payload in _run(tasks, workers):
+        current_by_org: Counter[int] = Counter()
+        for index, payload, current_counts in _run(tasks, workers):
             if pg:
                 with cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
                     copy.write(payload)
             else:
                 marks = ", ".join(["%s"] * (len(MEMBER_COLUMNS) + len(extra_cols)))
                 cur.executemany(f"INSERT INTO {target} ({columns}) VALUES ({marks})", payload)
+            current_by_org.update(current_counts)
+            if not staged:
+                # The chunk's history rows now: the database builds them while the workers are
+                # still generating the next chunks (one pass at the end left a core idle).
+                task = tasks[index]
+                cur.execute(*_events_sql(task.first_id, note, task.first_id + task.size))
         if staged:
             cur.execute(
                 "UPDATE seed_stage SET status = %s WHERE status IN ('active', 'retained') AND EXISTS "
@@ -478,24 +497,31 @@ def write_members_fast(planner, plans, orgs, *, note: str, workers: int | None =
             cur.execute(f"INSERT INTO {member_table} ({columns}) SELECT {columns} FROM seed_stage ORDER BY id")
             cur.execute("DROP TABLE seed_stage")
         clock = _lap("members", clock)
-        sql, params = _events_sql(last_id, note)
-        cur.execute(sql, params)
-        clock = _lap("events", clock)
+        if staged:
+            cur.execute(*_events_sql(last_id, note))
+            clock = _lap("events", clock)
         if indexes:
             indexes.rebuild()
             clock = _lap("indexes", clock)
         if pg:
             for table in (member_table, event_table):
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
-        cur.execute(
-            f"UPDATE orgs_org SET member_count = c.n FROM (SELECT org_id, COUNT(*) AS n FROM {member_table} "
-            "WHERE id > %s AND status IN ('active', 'retained') GROUP BY org_id) AS c WHERE orgs_org.id = c.org_id",
-            [last_id],
-        )
-        cur.execute(
-            f"SELECT COUNT(*) FROM {member_table} WHERE id > %s AND status IN ('active', 'retained')", [last_id]
-        )
-        current = cur.fetchone()[0]
+        if staged:
+            # Some planned members were written as withdrawn (already current elsewhere): count rows.
+            cur.execute(
+                f"SELECT org_id, COUNT(*) FROM {member_table} WHERE id > %s AND status IN ('active', 'retained') "
+                "GROUP BY org_id",
+                [last_id],
+            )
+            current_by_org = Counter(dict(cur.fetchall()))
+        # A new union's counter is its members here (the seed writes new unions only).
+        by_count: dict[int, list[int]] = {}
+        for org_id, n in current_by_org.items():
+            by_count.setdefault(n, []).append(org_id)
+        for n, org_ids in by_count.items():
+            for start in range(0, len(org_ids), 5000):
+                Org.objects.filter(pk__in=org_ids[start : start + 5000]).update(member_count=F("member_count") + n)
+        current = sum(current_by_org.values())
         clock = _lap("counts", clock)
         # Fresh planner statistics for the tables that just grew (inside the transaction: they
         # become visible with the rows).
@@ -521,6 +547,15 @@ def _run(tasks: list[ChunkTask], workers: int | None) -> Iterator[tuple[int, Any
         return
     ctx = multiprocessing.get_context("fork")
     # The children inherit the parent's database socket but never touch the database, and the
-    # pool ends them with os._exit/SIGTERM, so nothing is sent on it from their side.
+    # pool ends them with os._exit/SIGTERM, so nothing is sent on it from their side. At most a
+    # few chunks wait in memory when the database is slower than the workers.
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(generate_chunk, tasks)
+        pending: deque = deque()
+        queue = iter(tasks)
+        for task in itertools.islice(queue, 2 * workers):
+            pending.append(pool.apply_async(generate_chunk, (task,)))
+        while pending:
+            result = pending.popleft().get()
+            for task in itertools.islice(queue, 1):
+                pending.append(pool.apply_async(generate_chunk, (task,)))
+            yield result

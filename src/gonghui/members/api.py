@@ -39,7 +39,7 @@ from .selectors import (
     MemberFilters,
     member_get_visible,
     member_history,
-    member_list_page_out,
+    member_list_page_json,
     member_out_visible,
     subtree_stats,
 )
@@ -307,10 +307,8 @@ def _json(data: Any, status: int = 200) -> HttpResponse:
 )
 def list_members(request, params: Query[MemberListParams], page: Query[PageParams]):
     # Values, not model instances, serialised by hand (same JSON as MemberPage; see member_out).
-    page_out = member_list_page_out(
-        actor=request.auth, filters=params.to_filters(), cursor=page.cursor, limit=page.limit
-    )
-    return _json(page_out)
+    body = member_list_page_json(actor=request.auth, filters=params.to_filters(), cursor=page.cursor, limit=page.limit)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.post(

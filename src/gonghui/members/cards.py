@@ -7,16 +7,13 @@ from django.db.models import F
 
 from .models import CardNumberCounter
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # 2d with its digits summed
+
 
 def luhn_digit(digits: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
+    """The Luhn check digit for `digits` (the rightmost digit is doubled)."""
+    values = list(map(int, digits[::-1]))
+    total = sum(map(_DOUBLED.__getitem__, values[0::2])) + sum(values[1::2])
     return str((10 - total % 10) % 10)
 
 
