@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 import xlsxwriter
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -632,12 +633,7 @@ class _Validation:
         """Check the pending rows against current memberships anywhere, in one query."""
         if not self.pending:
             return
-        holders = {
-            m.id_number_hash: m
-            for m in Member.objects.filter(
-                id_number_hash__in=[p.hash for p in self.pending], status__in=CURRENT_STATUSES
-            ).select_related("org")
-        }
+        holders = {m.id_number_hash: m for m in _current_holders([p.hash for p in self.pending])}
         visible = set(
             member_qs_visible_to(actor=self.actor)
             .filter(pk__in=[m.pk for m in holders.values()])
@@ -661,6 +657,18 @@ class _Validation:
                 self.good.add(item.prepared)
                 self.groups[(bool(item.prepared[_MIGRANT]), item.prepared[_NEW_EMPLOYMENT] or "none")] += 1
         self.pending = []
+
+
+def _current_holders(hashes: list[str]) -> list[Member]:
+    """Current memberships (with their union) of any of these ID hashes, anywhere on the roll.
+
+    On PostgreSQL the hashes go as one array parameter (`IN (SELECT unnest(%s))`): an IN list of a thousand
+    64-character literals cost more to build, parse and plan than the index probes themselves.
+    """
+    qs = Member.objects.filter(status__in=CURRENT_STATUSES).select_related("org")
+    if connection.vendor != "postgresql":
+        return list(qs.filter(id_number_hash__in=hashes))
+    return list(qs.filter(id_number_hash__in=RawSQL("SELECT unnest(%s::text[])", [hashes])))
 
 
 # ---------------------------------------------------------------------------------------

@@ -155,30 +155,34 @@ def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> 
     }
 
 
-def _json_member_sql(m: str, org_name: str) -> str:
-    """SQL rendering one member row (alias `m`) as the JSON object `member_out` builds (same keys, order, values).
+def _json_rows_sql(source: str, org_name: str) -> str:
+    """SQL turning each row of `source` (a subquery of `_OUT_COLUMNS`, alias p) into (id, JSON text)
+    of the object `member_out` builds: same keys, order and values, newest first.
 
     The database renders the page's JSON, so a list page costs Python one string join instead of
-    building and encoding 50 dicts. tests/api/test_fast_paths.py checks it against the schema.
+    building and encoding 50 dicts (about a third of the CPU of the request, measured).
+    tests/api/test_fast_paths.py checks it against the schema's output.
     """
     pg = connection.vendor == "postgresql"
-    phone = f"{m}.phone"
     masked = (
-        f"CASE WHEN {phone} = '' THEN '' WHEN length({phone}) = 11 "
-        f"THEN substr({phone}, 1, 3) || '****' || substr({phone}, 8, 4) "
-        f"ELSE substr({phone}, 1, 3) || substr('***********', 1, length({phone}) - 3) END"
+        "CASE WHEN p.phone = '' THEN '' WHEN length(p.phone) = 11 "
+        "THEN substr(p.phone, 1, 3) || '****' || substr(p.phone, 8, 4) "
+        "ELSE substr(p.phone, 1, 3) || substr('***********', 1, length(p.phone) - 3) END"
     )
-    migrant = f"{m}.is_migrant_worker" if pg else f"json(CASE WHEN {m}.is_migrant_worker THEN 'true' ELSE 'false' END)"
+    migrant = "p.is_migrant_worker" if pg else "json(CASE WHEN p.is_migrant_worker THEN 'true' ELSE 'false' END)"
     values = {
-        "id": f"{m}.id", "name": f"{m}.name", "id_type": f"{m}.id_type",
-        "id_number_masked": f"{m}.id_number_masked", "gender": f"{m}.gender", "birth_date": f"{m}.birth_date",
-        "phone_masked": masked, "ethnicity": f"{m}.ethnicity", "education": f"{m}.education",
-        "employer_name": f"{m}.employer_name", "employer_uscc": f"{m}.employer_uscc", "org": f"{m}.org_id",
-        "org_name": org_name, "join_date": f"{m}.join_date", "card_number": f"{m}.card_number",
-        "status": f"{m}.status", "is_migrant_worker": migrant, "new_employment_form": f"{m}.new_employment_form",
+        "id": "p.id", "name": "p.name", "id_type": "p.id_type", "id_number_masked": "p.id_number_masked",
+        "gender": "p.gender", "birth_date": "p.birth_date", "phone_masked": masked, "ethnicity": "p.ethnicity",
+        "education": "p.education", "employer_name": "p.employer_name", "employer_uscc": "p.employer_uscc",
+        "org": "p.org_id", "org_name": org_name, "join_date": "p.join_date", "card_number": "p.card_number",
+        "status": "p.status", "is_migrant_worker": migrant, "new_employment_form": "p.new_employment_form",
     }  # fmt: skip
+    if pg:
+        # row_to_json over aliased columns: cheaper than json_build_object's 36 arguments.
+        aliased = ", ".join(f"{value} AS {key}" for key, value in values.items())
+        return f"SELECT x.id, row_to_json(x)::text FROM (SELECT {aliased} FROM ({source}) p) x ORDER BY x.id DESC"  # noqa: S608
     pairs = ", ".join(f"'{key}', {value}" for key, value in values.items())
-    return f"json_build_object({pairs})::text" if pg else f"json_object({pairs})"
+    return f"SELECT p.id, json_object({pairs}) FROM ({source}) p ORDER BY p.id DESC"  # noqa: S608
 
 
 @functools.cache
@@ -186,7 +190,7 @@ def _roll_page_sql(column: str, after: bool) -> str:
     """One page of a union's, a province's or a city's roll (`column` = org_id, tier2_id, tier3_id).
 
     Rows (id, JSON text of the member), newest first from that column's (column, id + 0) index;
-    the union names joined after the LIMIT, so for the page's rows only.
+    each union name by a key lookup (a join would hash the whole union table).
     """
     member, org = Member._meta.db_table, Org._meta.db_table
     cols = ", ".join(f"m.{c}" for c in _OUT_COLUMNS)
@@ -195,11 +199,7 @@ def _roll_page_sql(column: str, after: bool) -> str:
         + (" AND (m.id + 0) < %s" if after else "")
         + " ORDER BY (m.id + 0) DESC LIMIT %s"
     )
-    as_json = _json_member_sql("p", "o.name")
-    return (
-        f"SELECT p.id, {as_json} FROM ({page}) p "  # noqa: S608
-        f"INNER JOIN {org} o ON o.id = p.org_id ORDER BY p.id DESC"
-    )
+    return _json_rows_sql(page, f"(SELECT o.name FROM {org} o WHERE o.id = p.org_id)")  # noqa: S608
 
 
 def _roll_column(union: Org) -> str | None:
