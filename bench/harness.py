@@ -105,6 +105,15 @@ def machine_facts(ctx: Context) -> dict[str, str]:
             facts["postgresql_client"] = out
         except OSError:
             pass
+        from django.db import connection
+
+        # The settings the figures depend on most (docs/operations.md "PostgreSQL settings").
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('server_version')")
+            facts["postgresql"] = cur.fetchone()[0]
+            for name in ("shared_buffers", "max_wal_size", "maintenance_work_mem"):
+                cur.execute("SELECT current_setting(%s)", [name])
+                facts[name] = cur.fetchone()[0]
     return facts
 
 

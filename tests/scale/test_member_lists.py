@@ -53,13 +53,24 @@ def test_pages_of_one_grassroots_union_walk_its_roll_newest_first(tree, roll):
     assert _all_pages(qs) == _ids(roll["a1"])
 
 
-def test_pages_of_a_small_subtree_read_union_by_union(tree, roll):
+def test_pages_of_a_district_or_street_read_its_tier_key_newest_first(tree, roll):
+    for actor, column in ((tree.officer_a, "tier2_id"), (tree.superuser, "tier3_id")):
+        org_id = None if actor is tree.officer_a else tree.street_a.pk
+        qs = member_list_visible_to(actor=actor, filters=MemberFilters(org_id=org_id))
+        assert "keyset_id" in qs.query.annotations
+        assert column in str(qs.query)
+        assert _all_pages(qs) == _ids(roll["a1"] + roll["a2"])
+
+
+def test_pages_of_a_small_subtree_read_union_by_union(tree, roll, monkeypatch):
+    monkeypatch.setattr(selectors, "TIER_DEPTHS", ())  # as for a subtree below the tiers (county, street)
     qs = member_list_visible_to(actor=tree.officer_a, filters=MemberFilters())
     assert "keyset_id" in qs.query.annotations
     assert _all_pages(qs) == _ids(roll["a1"] + roll["a2"])
 
 
 def test_pages_of_a_large_subtree_walk_the_roll_by_id(tree, roll, monkeypatch):
+    monkeypatch.setattr(selectors, "TIER_DEPTHS", ())  # as for a subtree below the tiers (county, street)
     monkeypatch.setattr(selectors, "SMALL_SUBTREE_MEMBERS", 3)
     qs = member_list_visible_to(actor=tree.city_admin, filters=MemberFilters(org_id=tree.district_a.pk))
     assert "keyset_id" not in qs.query.annotations
@@ -81,11 +92,15 @@ def test_a_page_carries_its_union_without_a_count(tree, roll, django_assert_max_
 
 
 @pytest.mark.parametrize(
-    ("small_subtree_limit", "rare_prefix_limit"),
-    [(50_000, 20_000), (0, 20_000), (0, 0)],
-    ids=["union-by-union", "prefix-index", "walk-by-id"],
+    ("tiers", "small_subtree_limit", "rare_prefix_limit"),
+    [(True, 50_000, 20_000), (False, 50_000, 20_000), (False, 0, 20_000), (False, 0, 0)],
+    ids=["tier-key", "union-by-union", "prefix-index", "walk-by-id"],
 )
-def test_every_kind_of_search_stays_inside_the_subtree(tree, roll, monkeypatch, small_subtree_limit, rare_prefix_limit):
+def test_every_kind_of_search_stays_inside_the_subtree(
+    tree, roll, monkeypatch, tiers, small_subtree_limit, rare_prefix_limit
+):
+    if not tiers:
+        monkeypatch.setattr(selectors, "TIER_DEPTHS", ())
     monkeypatch.setattr(selectors, "SMALL_SUBTREE_MEMBERS", small_subtree_limit)
     monkeypatch.setattr(selectors, "RARE_PREFIX_MATCHES", rare_prefix_limit)
     wei = roll["a2"][1]  # 张伟 in union a2; another 张伟 is in b1, outside district A
