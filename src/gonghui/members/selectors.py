@@ -202,13 +202,14 @@ def _roll_page_sql(column: str, after: bool) -> str:
     return _json_rows_sql(page, f"(SELECT o.name FROM {org} o WHERE o.id = p.org_id)")  # noqa: S608
 
 
+def _tier_column(org: Org) -> str | None:
+    """The member column holding `org` as a tier ancestor (tier2_id / tier3_id), if it is at a tier depth."""
+    return f"tier{org.depth}_id" if org.depth in TIER_DEPTHS else None
+
+
 def _roll_column(union: Org) -> str | None:
     """The member column a plain list of `union`'s whole subtree can be read by, newest first."""
-    if union.holds_members:
-        return "org_id"
-    if union.depth in TIER_DEPTHS:
-        return f"tier{union.depth}_id"
-    return None
+    return "org_id" if union.holds_members else _tier_column(union)
 
 
 def member_list_page_json(*, actor, filters: MemberFilters | None = None, cursor: str | None, limit: int) -> str:
@@ -274,8 +275,9 @@ def _subtree_filter(qs: QuerySet[Member], org: Org) -> QuerySet[Member]:
     """
     if org.parent_id is None and not Org.objects.filter(parent__isnull=True).exclude(pk=org.pk).exists():
         return qs  # the only root: its subtree is the whole roll, and the walk by id reads one page
-    if org.depth in TIER_DEPTHS:
-        return qs.filter(**{f"tier{org.depth}_id": org.pk}).annotate(keyset_id=KEYSET_ID)
+    tier = _tier_column(org)
+    if tier is not None:
+        return qs.filter(**{tier: org.pk}).annotate(keyset_id=KEYSET_ID)
     if _subtree_size(org) > SMALL_SUBTREE_MEMBERS:
         return qs.filter(subtree_q(org.path, "org__path"))
     unions = Org.objects.filter(subtree_q(org.path), kind__in=MEMBER_HOLDING_KINDS).order_by()
