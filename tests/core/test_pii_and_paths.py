@@ -3,6 +3,7 @@ from cryptography.exceptions import InvalidTag
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
+from pypinyin import Style, lazy_pinyin
 
 from gonghui.core import pii
 from gonghui.core.pinyin import name_initials
@@ -49,3 +50,26 @@ def test_pinyin_initials():
     assert name_initials("张三") == "zs"
     assert name_initials("欧阳娜娜") == "oynn"
     assert name_initials("Anna 李") == "annal"
+    assert name_initials("") == ""
+
+
+def _whole_name_initials(name: str) -> str:
+    """The letters of the name converted in one call, as before words were cached."""
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return "".join(ch.lower() for part in letters for ch in part if ch.isalnum())[:32]
+
+
+def test_pinyin_initials_word_by_word_equal_the_whole_name():
+    from gonghui.demo.generator import NationalPlanner
+
+    planner = NationalPlanner(seed=7, unions=800, members=6000)
+    names = [p.name for p in planner.build()] + [m.name for m in planner.iter_members()]
+    names += ["重庆银行股份有限公司工会", "单雄信", "解放路街道总工会", "曾参", "长春市长江路", "行长", "银行行长",
+              "A座3号楼工会（2）", "Zhang 三 李四", "乐乐", "覃", "朝阳区朝阳门"]  # fmt: skip
+    assert len(names) > 6000
+    assert [name_initials(n) for n in names] == [_whole_name_initials(n) for n in names]
+
+
+@given(st.text(alphabet="重庆银行长单解曾参乐朝阳门张三李四会计都市大厦A b1（）·", max_size=40))
+def test_pinyin_initials_of_any_mix_equal_the_whole_name(name):
+    assert name_initials(name) == _whole_name_initials(name)

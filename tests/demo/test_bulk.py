@@ -166,6 +166,39 @@ def test_national_seed_writes_a_whole_tree(db, monkeypatch):
     assert_roll_is_consistent(2000)
 
 
+def test_seeded_unions_are_written_as_planned_with_their_history(db, tree):
+    # given a roll that already has a tree (ids taken)
+    planner = generator.Planner(seed=5, unions=30, members=0, run=2, today=TODAY)
+    plans = planner.build(code_prefix="ZZ")
+
+    existing = set(Org.objects.values_list("pk", flat=True))
+    root_path = generator._next_root_path()
+
+    # when the planned unions are written (COPY on PostgreSQL, bulk_create on SQLite)
+    orgs = generator._write_orgs(plans, root_path=root_path, actor=None)
+
+    # then every row holds what was planned, under its planned parent, with one "created" event
+    stored = {o.pk: o for o in Org.objects.filter(path__startswith=root_path)}
+    assert set(stored) == {o.pk for o in orgs} and len(stored) == len(plans)
+    assert not existing & set(stored)
+    for plan, org in zip(plans, orgs, strict=True):
+        row = stored[org.pk]
+        assert (row.name, row.code, row.kind, row.region_code, row.uscc, row.founded_on, row.term_end) == (
+            plan.name, plan.code, plan.kind, plan.region_code, plan.uscc, plan.founded_on, plan.term_end,
+        )  # fmt: skip
+        assert row.parent_id == (orgs[plan.parent_ref].pk if plan.parent_ref is not None else None)
+        assert row.name_initials == name_initials(plan.name) and row.created_at is not None
+        (event,) = row.events.all()
+        assert event.kind == "created"
+        assert event.changes["name"] == [None, plan.name]
+        assert event.changes["founded_on"] == [None, plan.founded_on.isoformat()]
+    # and the id sequence moved past them: the next union made the ordinary way gets a new id
+    later = Org.objects.create(
+        name="后建工会", code="ZZ-NEW", kind=OrgKind.GRASSROOTS, region_code="330106", path=generator._next_root_path()
+    )
+    assert later.pk > max(stored)
+
+
 @pytest.mark.parametrize("members", [0, 1])
 def test_fast_seed_handles_empty_and_tiny_rolls(db, members):
     result = seed_dataset(seed=1, unions=3, members=members, fast=True)

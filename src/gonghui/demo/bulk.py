@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F
 from django.utils import timezone
 
@@ -393,6 +393,49 @@ class _Indexes:
                 else:
                     cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         self.saved.clear()
+
+
+_PLAIN_FIELDS = (models.CharField, models.IntegerField, models.BooleanField, models.DateField, models.ForeignKey)
+
+
+def insert_new_objects(objs: Sequence[Any]) -> None:
+    """Insert unsaved model instances of one model: COPY on PostgreSQL, `bulk_create` elsewhere.
+
+    Ids are taken from the table's own sequence in one call and set on the instances first, so
+    the caller can point later rows (children, history) at them before anything is written;
+    `auto_now`/`auto_now_add` fields get their value as in `bulk_create`. For hundreds of
+    thousands of rows this is several times cheaper than a multi-row INSERT, whose parameters
+    psycopg quotes one by one in Python.
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objs, batch_size=500)
+        return
+    table, pk_column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', '{pk_column}')) FROM generate_series(1, %s)",
+            [len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cur.fetchall(), strict=True):
+            obj.pk = pk
+        fields = model._meta.concrete_fields
+        columns = ", ".join(f.column for f in fields)
+        # psycopg writes str, int, bool, date and datetime as they are; only other fields (JSON)
+        # need Django's conversion, which costs more than the whole COPY for the rest.
+        plain = [isinstance(f, _PLAIN_FIELDS) for f in fields]
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objs:
+                copy.write_row(
+                    [
+                        f.pre_save(obj, True) if is_plain else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                        for f, is_plain in zip(fields, plain, strict=True)
+                    ]
+                )
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, connection.alias
 
 
 def _events_sql(first_id: int, note: str, last_id: int | None = None) -> tuple[str, list[Any]]:

@@ -672,6 +672,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def _write_orgs(plans: list[OrgPlan], *, root_path: str, actor) -> list[Org]:
+    from .bulk import insert_new_objects as insert
+
     paths: dict[int, str] = {}
     saved: dict[int, Org] = {}
     by_depth: dict[int, list[OrgPlan]] = {}
@@ -701,10 +703,10 @@ def _write_orgs(plans: list[OrgPlan], *, root_path: str, actor) -> list[Org]:
             )
             for p in level
         ]
-        Org.objects.bulk_create(objs)
+        insert(objs)
         saved.update({p.ref: o for p, o in zip(level, objs, strict=True)})
     orgs = [saved[p.ref] for p in plans]
-    OrgEvent.objects.bulk_create(
+    insert(
         [
             OrgEvent(
                 org=org,
@@ -713,8 +715,7 @@ def _write_orgs(plans: list[OrgPlan], *, root_path: str, actor) -> list[Org]:
                 changes={f: [None, _jsonable(getattr(org, f))] for f in EDITABLE_FIELDS if getattr(org, f) is not None},
             )
             for org in orgs
-        ],
-        batch_size=500,
+        ]
     )
     return orgs
 
