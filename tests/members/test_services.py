@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from gonghui.accounts.models import AuditLog
 from gonghui.core import pii
@@ -97,6 +98,20 @@ def test_transfer_keeps_history_and_counts(tree):
     kinds = [e.kind for e in member_history(actor=tree.officer_a, member=moved)]
     assert kinds == ["transferred_in", "transferred_out", "created"]
     assert Transfer.objects.count() == 1
+
+
+def test_a_record_is_the_source_of_at_most_one_transfer(tree):
+    member = member_create(actor=tree.officer_a, data=member_data(tree.union_a1))
+    moved = member_transfer(actor=tree.officer_a, member=member, to_org=tree.union_a2).to_member
+    assert list(member.transferred_to.all()) == [moved]
+
+    # A second record claiming the same source breaks the (partial) unique constraint; records
+    # that did not come from a transfer are many.
+    copy = Member.objects.get(pk=moved.pk)
+    copy.pk, copy.card_number, copy.status = None, "X" + moved.card_number[1:], "withdrawn"
+    with pytest.raises(IntegrityError, match="transferred_from"), transaction.atomic():
+        copy.save()
+    assert Member.objects.filter(transferred_from__isnull=True).count() == 1
 
 
 def test_transfer_to_union_outside_scope_is_not_found(tree):

@@ -89,7 +89,10 @@ class Member(models.Model):
     education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
     employer_name = models.CharField(_("工作单位"), max_length=128, blank=True)
     employer_uscc = models.CharField(_("单位统一社会信用代码"), max_length=18, blank=True)
-    org = models.ForeignKey(Org, verbose_name=_("所在工会"), on_delete=models.PROTECT, related_name="members")
+    # No index of its own: the composite indexes below all lead with org_id and serve its lookups.
+    org = models.ForeignKey(
+        Org, verbose_name=_("所在工会"), on_delete=models.PROTECT, related_name="members", db_index=False
+    )
     # The union's ancestors at tree depth 2 and 3 (the union itself at that depth; null above it):
     # a province and a city in the national tree. Copied from the tree (`set_tiers`, kept by
     # org_move) so a province or city lists its roll newest-first from one index, whatever its size.
@@ -102,8 +105,16 @@ class Member(models.Model):
     new_employment_form = models.CharField(
         _("新就业形态"), max_length=24, choices=NewEmploymentForm.choices, default=NewEmploymentForm.NONE
     )
-    transferred_from = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transferred_to", editable=False
+    # Unique where set (constraint member_transferred_from_unique): few records come from a
+    # transfer, and a plain unique index would hold an entry for every other one too.
+    transferred_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transferred_to",
+        editable=False,
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -149,6 +160,11 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["card_number"], name="member_card_number_unique"),
             models.UniqueConstraint(
+                fields=["transferred_from"],
+                condition=models.Q(transferred_from__isnull=False),
+                name="member_transferred_from_unique",
+            ),
+            models.UniqueConstraint(
                 fields=["id_number_hash"],
                 condition=models.Q(status__in=["active", "retained"]),
                 name="one_current_membership_per_person",
@@ -180,7 +196,8 @@ class MemberEvent(models.Model):
         TRANSFERRED_IN = "transferred_in", _("转入")
         ID_REVEALED = "id_revealed", _("查看完整证件号码")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (member, -created_at) below, which also serves the plain member lookups.
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     changes = models.JSONField(default=dict, blank=True)
