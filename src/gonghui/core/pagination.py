@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
@@ -40,10 +40,14 @@ def keyset_page(
     ordered = qs.order_by(f"-{key}" if descending else key)
     if key == "keyset_id":
         # The sorted set may be the whole of a subtree: sort narrow (id) tuples, which an index
-        # holding org_id and id can deliver without the heap, then fetch the page's rows by key.
-        ids = list(ordered.values_list("id", flat=True)[: limit + 1])
-        by_id = {row.pk: row for row in qs.filter(pk__in=ids).order_by()}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        # holding the filtered columns and id can deliver without the heap, then read the page's
+        # rows by primary key in the same statement (so under the same snapshot). Only the key
+        # outside: with qs's filters repeated there, PostgreSQL may misjudge a name prefix as rare
+        # and read every match of it in the roll through its index instead.
+        page_ids = ordered.values("id")[: limit + 1]
+        fetched = qs.model._base_manager.filter(pk__in=page_ids)
+        rows = sorted(fetched, key=lambda row: row.pk, reverse=descending)
+        prefetch_related_objects(rows, *qs._prefetch_related_lookups)
     else:
         rows = list(ordered[: limit + 1])
     has_more = len(rows) > limit

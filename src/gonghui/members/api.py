@@ -7,17 +7,16 @@ through reveal-id; the plain phone only on the single-member routes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import tempfile
 from io import BytesIO
 from typing import Any, BinaryIO, Literal, cast
 
+import orjson
 from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
-from ninja.responses import NinjaJSONEncoder
 
 from gonghui.core.api_schemas import (
     READ_ERRORS,
@@ -287,13 +286,9 @@ class OrgStatsOut(Schema):
     unions_by_kind: UnionsByKind = Field(..., description="本工会及全部下级中各类型有效工会的数量")
 
 
-def _json(data: Any, status: int = 200) -> HttpResponse:
-    """A response rendered exactly as the API's renderer would (gonghui.api.ReadableJSONRenderer)."""
-    return HttpResponse(
-        json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False),
-        status=status,
-        content_type="application/json; charset=utf-8",
-    )
+def _json(data: dict[str, Any]) -> HttpResponse:
+    """Plain values (str, int, bool, date, None) as the API's renderer writes them: UTF-8, dates ISO."""
+    return HttpResponse(orjson.dumps(data), content_type="application/json; charset=utf-8")
 
 
 # ---- routes: static paths first, so /members/{id} does not swallow them ----------------------

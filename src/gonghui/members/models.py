@@ -146,6 +146,18 @@ class Member(models.Model):
             # The same for a province's or a city's whole roll (see tier2_id).
             models.Index(F("tier2_id"), KEYSET_ID, name="member_tier2_keyset"),
             models.Index(F("tier3_id"), KEYSET_ID, name="member_tier3_keyset"),
+            # Prefix searches within a city: a range of the city's matches, however common the
+            # prefix (walking the city's roll newest-first reads 50 / share-of-matches rows).
+            models.Index(
+                fields=["tier3_id", "name", "id"],
+                name="member_tier3_name_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
+            ),
+            models.Index(
+                fields=["tier3_id", "name_initials", "id"],
+                name="member_tier3_initials_prefix",
+                opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
+            ),
             # Prefix search (LIKE 'x%'): PostgreSQL uses a btree for it only with the pattern
             # opclass (any collation other than "C"); SQLite ignores opclasses.
             models.Index(
