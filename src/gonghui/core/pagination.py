@@ -47,7 +47,8 @@ def keyset_page(
         page_ids = ordered.values("id")[: limit + 1]
         fetched = qs.model._base_manager.filter(pk__in=page_ids)
         rows = sorted(fetched, key=lambda row: row.pk, reverse=descending)
-        prefetch_related_objects(rows, *qs._prefetch_related_lookups)
+        # The lookups qs.prefetch_related(...) asked for (Django keeps them on this attribute).
+        prefetch_related_objects(rows, *getattr(qs, "_prefetch_related_lookups", ()))
     else:
         rows = list(ordered[: limit + 1])
     has_more = len(rows) > limit
