@@ -57,6 +57,8 @@ def run(ctx: Context) -> None:
             continue
         terms = {
             f"name prefix {surname}": surname,
+            f"name prefix {member.name[:2]}": member.name[:2],
+            f"full name {member.name}": member.name,
             f"pinyin initials {member.name_initials[:2]}": member.name_initials[:2],
             "phone": member.phone,
             "ID number": _plain_id(member),
