@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -126,6 +126,20 @@ def _check_code_limits(*, phone: str, purpose: str, ip: str | None, now: dt.date
             )
 
 
+def _lock_for_codes(phone: str, ip: str | None) -> None:
+    """Hold, until the transaction ends, the locks of this phone's and this address's code requests.
+
+    PostgreSQL: transaction-level advisory locks (phone first, then address, so two requests never
+    wait on each other crosswise). SQLite: the IMMEDIATE transaction already holds the database's
+    write lock from its start.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for key in (f"sms-code:phone:{phone}", *([f"sms-code:ip:{ip}"] if ip else [])):
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def code_request(*, phone: str, purpose: str, ip: str | None = None, now: dt.datetime | None = None) -> None:
     """Send a verification code by SMS, within the rate limits.
 
@@ -137,20 +151,24 @@ def code_request(*, phone: str, purpose: str, ip: str | None = None, now: dt.dat
     phone = _valid_phone(phone)
     if purpose not in CodePurpose.values:
         raise InvalidInput(_("验证码用途无效"), fields={"purpose": [_("验证码用途无效")]})
-    _check_code_limits(phone=phone, purpose=purpose, ip=ip, now=now)
-    has_account = WorkerAccount.objects.filter(phone=phone).exists()
     code = f"{secrets.randbelow(10**6):06d}"
     ttl = limit("GONGHUI_SMS_CODE_TTL_MINUTES")
-    sends_code = has_account != (purpose == CodePurpose.REGISTER)
-    PhoneCode.objects.create(
-        phone=phone,
-        purpose=purpose,
-        # A row that sends no code keeps the hash of a code nobody was told: it can never match.
-        code_hash=_code_hash(phone, purpose, code if sends_code else secrets.token_hex(16)),
-        ip=ip,
-        created_at=now,
-        expires_at=now + dt.timedelta(minutes=ttl),
-    )
+    # The limits count the codes already recorded: checking and recording happen under a lock
+    # of the phone (and of the network), so parallel requests cannot all pass on the same count.
+    with transaction.atomic():
+        _lock_for_codes(phone, ip)
+        _check_code_limits(phone=phone, purpose=purpose, ip=ip, now=now)
+        has_account = WorkerAccount.objects.filter(phone=phone).exists()
+        sends_code = has_account != (purpose == CodePurpose.REGISTER)
+        PhoneCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            # A row that sends no code keeps the hash of a code nobody was told: it can never match.
+            code_hash=_code_hash(phone, purpose, code if sends_code else secrets.token_hex(16)),
+            ip=ip,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=ttl),
+        )
     if sends_code:
         text = _("验证码%(code)s，用于%(purpose)s，%(ttl)s分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。") % {
             "code": code,
