@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from gonghui.core.pagination import keyset_page
 from gonghui.members import selectors
+from gonghui.members.models import KEYSET_ID, Member
 from gonghui.members.selectors import MemberFilters, member_list_visible_to
 from gonghui.members.services import member_create
 from gonghui.orgs.services import org_create
@@ -81,6 +82,16 @@ def test_a_searched_page_reads_its_rows_by_key_alone(tree, roll):
     outer_where = rows_sql.split(" WHERE ", 1)[1]
     assert outer_where.startswith('"members_member"."id" IN (SELECT')
     assert outer_where.rsplit(")", 1)[1].strip() == ""
+
+
+def test_a_keyset_page_keeps_the_related_rows_its_queryset_asked_for(tree, roll, django_assert_num_queries):
+    base = Member.objects.filter(org__in=[tree.union_a1, tree.union_a2]).annotate(keyset_id=KEYSET_ID)
+    for qs, queries in ((base.select_related("org"), 1), (base.prefetch_related("org"), 2)):
+        with django_assert_num_queries(queries):
+            rows, _ = keyset_page(qs, cursor=None, limit=3)
+            names = [r.org.name for r in rows]
+        assert [r.pk for r in rows] == _ids(roll["a1"] + roll["a2"])[:3]
+        assert set(names) <= {tree.union_a1.name, tree.union_a2.name}
 
 
 def test_pages_of_a_small_subtree_read_union_by_union(tree, roll, monkeypatch):

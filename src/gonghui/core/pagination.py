@@ -46,8 +46,10 @@ def keyset_page(
         # and read every match of it in the roll through its index instead.
         page_ids = ordered.values("id")[: limit + 1]
         fetched = qs.model._base_manager.filter(pk__in=page_ids)
+        # The related rows qs asked for: select_related (False, True or the fields) and
+        # prefetch_related (Django keeps both on these attributes).
+        fetched.query.select_related = qs.query.select_related
         rows = sorted(fetched, key=lambda row: row.pk, reverse=descending)
-        # The lookups qs.prefetch_related(...) asked for (Django keeps them on this attribute).
         prefetch_related_objects(rows, *getattr(qs, "_prefetch_related_lookups", ()))
     else:
         rows = list(ordered[: limit + 1])
