@@ -6,15 +6,14 @@ when DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from gonghui.accounts.services import token_issue
 from gonghui.assistance import services
 from gonghui.assistance.models import HardshipFile
+from tests.concurrency import run_parallel
 
 from .support import file_data, rights_for_all, standard, visit
 
@@ -22,27 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race needs PostgreSQL"),
 ]
-
-
-def run_parallel(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_two_unions_submit_the_same_person_at_once_one_gets_409(tree):

@@ -6,15 +6,15 @@ happen there; the test runs when DATABASE_URL points at PostgreSQL.
 
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from gonghui.accounts.services import token_issue
 from gonghui.campaigns import services
 from gonghui.campaigns.models import BudgetAllocation, Grant
+from tests.concurrency import run_parallel
 
 from .support import allocate, filed_file, grant_assistance, make_campaign
 
@@ -22,27 +22,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency need PostgreSQL"),
 ]
-
-
-def run_parallel(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_parallel_api_approvals_never_overspend(tree, client):

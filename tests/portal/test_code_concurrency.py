@@ -6,14 +6,13 @@ write lock from its start, so parallel requests are one after another by constru
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import override_settings
 
 from gonghui.portal.models import PhoneCode
 from gonghui.portal.services import Throttled, code_request
+from tests.concurrency import run_parallel
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -21,29 +20,8 @@ pytestmark = [
 ]
 
 
-def _parallel(calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def test_parallel_requests_for_one_phone_send_one_code(sms_outbox):
-    results = _parallel([lambda: code_request(phone="13800138000", purpose="register", ip="10.0.0.1")] * 6)
+    results = run_parallel([lambda: code_request(phone="13800138000", purpose="register", ip="10.0.0.1")] * 6)
 
     refused = [r for r in results if isinstance(r, Throttled)]
     assert len(refused) == 5 and {r.code for r in refused} == {"code_cooldown"}
@@ -53,7 +31,7 @@ def test_parallel_requests_for_one_phone_send_one_code(sms_outbox):
 @override_settings(GONGHUI_SMS_CODE_PER_IP_HOUR=3)
 def test_parallel_requests_from_one_address_keep_its_hourly_limit(sms_outbox):
     phones = [f"1380013{n:04d}" for n in range(8)]
-    results = _parallel([lambda p=p: code_request(phone=p, purpose="register", ip="10.0.0.2") for p in phones])
+    results = run_parallel([lambda p=p: code_request(phone=p, purpose="register", ip="10.0.0.2") for p in phones])
 
     refused = [r for r in results if isinstance(r, Throttled)]
     assert len(refused) == 5 and {r.code for r in refused} == {"code_ip_hourly"}
