@@ -136,10 +136,11 @@ def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> 
         qs = qs.filter(**{f"{key}__lt": decode_cursor(cursor)})
     ordered = qs.order_by(f"-{key}")
     if key == "keyset_id":
-        # As keyset_page: sort narrow id tuples, then fetch the page's rows by key.
-        ids = list(ordered.values_list("id", flat=True)[: limit + 1])
-        by_id = {row[0]: row for row in Member.objects.filter(pk__in=ids).values_list(*_OUT_COLUMNS)}
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        # As keyset_page: the page's ids sorted narrow in a subquery, its rows by key alone in
+        # the same statement.
+        page_ids = ordered.values("id")[: limit + 1]
+        fetched = Member.objects.filter(pk__in=page_ids).values_list(*_OUT_COLUMNS)
+        rows = sorted(fetched, key=lambda row: row[0], reverse=True)
     else:
         rows = list(ordered.values_list(*_OUT_COLUMNS)[: limit + 1])
     has_more = len(rows) > limit
