@@ -49,8 +49,8 @@ from gonghui.core import pii
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
 from gonghui.core.treepath import STEP_LEN
-from gonghui.members.cards import card_number_for
-from gonghui.members.models import TIER_DEPTHS, CardNumberCounter, Member, MemberEvent, MemberStatus
+from gonghui.members.cards import card_number_for, reserve_card_sequence
+from gonghui.members.models import TIER_DEPTHS, Member, MemberEvent, MemberStatus
 from gonghui.members.services import TRACKED_FIELDS
 from gonghui.orgs.models import Org
 
@@ -343,11 +343,7 @@ def _reserve(count: int) -> tuple[int, int]:
             cur.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
         cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
         last_id = cur.fetchone()[0]
-    counter, _ = CardNumberCounter.objects.select_for_update().get_or_create(pk=1)
-    first_card = counter.last + 1
-    counter.last += count
-    counter.save(update_fields=["last"])
-    return last_id, first_card
+    return last_id, reserve_card_sequence(count)
 
 
 class _Indexes:

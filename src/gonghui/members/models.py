@@ -247,7 +247,7 @@ class Transfer(models.Model):
 
 
 class CardNumberCounter(models.Model):
-    """One row: the last member card sequence handed out (allocated in blocks, under lock)."""
+    """One row: the last member card sequence handed out (SQLite; PostgreSQL uses a sequence, see cards)."""
 
     last = models.BigIntegerField(default=0)
 
