@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.utils import timezone, translation
 
 from .models import Job
 
+PROGRESS_TTL = 24 * 60 * 60
+
+
+def progress_cache_key(job_id: int) -> str:
+    return f"gonghui:job-progress:{job_id}"
+
 
 def job_create(*, actor, kind: str, org, params: dict | None = None, input_name: str = "", input_path: str = "") -> Job:
     params = {"language": translation.get_language(), **(params or {})}
-    return Job.objects.create(
+    job = Job.objects.create(
         kind=kind, created_by=actor, org=org, params=params, input_name=input_name, input_path=input_path
     )
+    cache.delete(progress_cache_key(job.pk))  # SQLite may reuse the id of a rolled-back job
+    return job
 
 
 def job_start(*, job: Job, phase: str = "") -> None:
@@ -22,15 +31,20 @@ def job_start(*, job: Job, phase: str = "") -> None:
 def job_progress(
     *, job: Job, processed: int, total: int, phase: str | None = None, progress: int | None = None
 ) -> None:
-    """Record progress; written straight away so the page can poll it while the job runs."""
+    """Record progress so the page can poll it while the job runs.
+
+    Kept in the cache as well as on the job's row: a job that writes inside one long transaction
+    (a member import) updates its row only when that transaction ends, so pollers read the
+    cached figures (`jobs.selectors.job_get_visible`) until the job is finished.
+    """
     job.processed_rows = processed
     job.total_rows = total
     if phase is not None:
         job.phase = phase
     job.progress = progress if progress is not None else (min(99, processed * 100 // total) if total else 0)
-    Job.objects.filter(pk=job.pk).update(
-        processed_rows=processed, total_rows=total, phase=job.phase, progress=job.progress
-    )
+    figures = {"processed_rows": processed, "total_rows": total, "phase": job.phase, "progress": job.progress}
+    cache.set(progress_cache_key(job.pk), figures, PROGRESS_TTL)
+    Job.objects.filter(pk=job.pk).update(**figures)
 
 
 def job_finish(*, job: Job, succeeded: bool, message: str, **counts: int) -> None:
@@ -42,6 +56,7 @@ def job_finish(*, job: Job, succeeded: bool, message: str, **counts: int) -> Non
     for field, value in counts.items():
         setattr(job, field, value)
     job.save()
+    cache.delete(progress_cache_key(job.pk))
 
 
 def job_fail(*, job: Job, message: str) -> None:
