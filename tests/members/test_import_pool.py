@@ -1,4 +1,4 @@
-"""The importer's large-file path (rows checked in worker processes, good rows spilled to disk) gives
+"""The importer's large-file path (rows checked in worker processes, written in batches meanwhile) gives
 exactly the result, report and rows of the in-process path."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def _run(tree, path, monkeypatch, *, pool: bool, skip_invalid: bool):
     monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
     monkeypatch.setattr(imports, "POOL_CHUNK", 4)  # many chunks, several in flight
     monkeypatch.setattr(imports, "DUPLICATE_BATCH", 3)
-    monkeypatch.setattr(imports, "SPILL_BLOCK", 5)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 5)  # several batches written while validating
     started = []
     real = imports._start_pool
     monkeypatch.setattr(imports, "_start_pool", lambda ctx, n: started.append(p := real(ctx, n)) or p)

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from gonghui.core import pii
 from gonghui.core.errors import Forbidden, InvalidInput, NotFound
 from gonghui.jobs.models import Job
+from gonghui.jobs.selectors import job_get_visible
 from gonghui.members import imports
 from gonghui.members.imports import (
     EXAMPLE_ROW,
@@ -19,6 +20,7 @@ from gonghui.members.imports import (
 from gonghui.members.models import Member, MemberEvent
 from gonghui.members.services import member_create
 from gonghui.orgs.models import Org
+from gonghui.stats.selectors import subtree_counts
 from tests.conftest import id_number, member_data
 from tests.members.importfiles import person, read_xlsx, write_csv, write_xlsx
 
@@ -356,6 +358,7 @@ def test_former_members_may_be_imported_again(tree, tmp_path):
 
 def test_many_rows_are_written_in_chunks_with_progress(tree, tmp_path, monkeypatch):
     monkeypatch.setattr(imports, "WRITE_CHUNK", 3)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 4)
     monkeypatch.setattr(imports, "DUPLICATE_BATCH", 4)
     monkeypatch.setattr(imports, "VALIDATE_PROGRESS_EVERY", 5)
     rows = [person(seq) for seq in range(1, 12)]
@@ -375,12 +378,47 @@ def test_many_rows_are_written_in_chunks_with_progress(tree, tmp_path, monkeypat
     assert MemberEvent.objects.filter(kind="imported").count() == 11
     assert len(set(Member.objects.values_list("card_number", flat=True))) == 11
     assert member_count(tree.union_a1) == 11
-    assert [c[0] for c in calls] == ["读取文件", "校验数据", "校验数据", "校验数据", "校验数据", "写入数据"]
+    assert [c[0] for c in calls] == ["读取文件", *["校验并写入数据"] * 4, "写入数据"]
     assert [c[1] for c in calls] == [0, 0, 5, 10, 11, 11]
     progress = [c[2] for c in calls]
     assert progress == sorted(progress)
     assert progress[0] == 0
     assert progress[-1] == 80
+
+
+def test_a_bad_row_after_batches_were_written_leaves_nothing(tree, tmp_path, monkeypatch):
+    # given a file whose first ten rows are written (in batches of three) before its bad last row
+    monkeypatch.setattr(imports, "WRITE_BATCH", 3)
+    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
+    rows = [person(seq) for seq in range(1, 11)] + [person(11, 入会日期="明天")]
+    path = write_csv(tmp_path / "late-error.csv", rows)
+    before = subtree_counts(org=tree.city)
+
+    result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
+
+    # then the file is rejected and none of it stays: rows, history, counts, statistics
+    assert (result.accepted, result.created, result.total) == (False, 0, 11)
+    assert [e[0] for e in result.errors] == [12]
+    assert Member.objects.count() == 0 and MemberEvent.objects.count() == 0
+    assert member_count(tree.union_a1) == 0
+    assert subtree_counts(org=tree.city) == before
+
+
+def test_someone_registered_while_the_file_is_written_rejects_it(tree, tmp_path, monkeypatch):
+    # given a person registered elsewhere after the importer looked them up on the roll
+    # (the lookup is made to miss, as if the registration committed just after it)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a2, seq=5))
+    monkeypatch.setattr(imports, "_current_holders", lambda hashes: [])
+    path = write_csv(tmp_path / "race.csv", [person(seq) for seq in range(1, 8)])
+
+    result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+
+    # then the database's own check stops the import and nothing of it stays
+    assert (result.accepted, result.created) == (False, 0)
+    assert result.message == "导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告"
+    assert Member.objects.filter(org=tree.union_a1).count() == 0
+    assert member_count(tree.union_a1) == 0
 
 
 # --- permissions and scope ------------------------------------------------------------
@@ -528,8 +566,9 @@ def test_job_records_progress_while_it_runs(tree, tmp_path, django_capture_on_co
     real = imports.job_progress
 
     def spy(*, job, processed, total, phase=None, progress=None):
-        seen.append((phase, processed, progress, Job.objects.get(pk=job.pk).state))
         real(job=job, processed=processed, total=total, phase=phase, progress=progress)
+        polled = job_get_visible(actor=tree.officer_a, job_id=job.pk)
+        seen.append((polled.phase, polled.processed_rows, polled.progress, polled.state))
 
     monkeypatch.setattr(imports, "job_progress", spy)
     monkeypatch.setattr(imports, "VALIDATE_PROGRESS_EVERY", 2)
@@ -538,7 +577,7 @@ def test_job_records_progress_while_it_runs(tree, tmp_path, django_capture_on_co
     job = start(tree, path, django_capture_on_commit_callbacks)
 
     assert job.state == "succeeded"
-    assert [s[0] for s in seen] == ["读取文件", "校验数据", "校验数据", "校验数据", "校验数据", "写入数据"]
+    assert [s[0] for s in seen] == ["读取文件", *["校验并写入数据"] * 4, "写入数据"]
     assert [s[1] for s in seen] == [0, 0, 2, 4, 5, 5]
     assert {s[3] for s in seen} == {"running"}
 

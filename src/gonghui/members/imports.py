@@ -3,9 +3,10 @@
 Flow: `member_import_start` (page/API) stores the upload and queues a `member_import` job;
 `run_member_import` runs it; both it and the CLI call `import_members_file`, which reads the
 rows one at a time, validates every cell with `clean_member_input`, finds duplicates inside
-the file and against the roll (keyed hash, in batches), and then writes everything in one
-transaction — or nothing: one bad row rejects the whole file unless the officer asked to
-skip bad rows. Every problem becomes a (row, column, reason) line of the error report.
+the file and against the roll (keyed hash, in batches), and writes the good rows as they pass,
+all in one transaction — kept, or rolled back: one bad row rejects the whole file (and stops the
+writing at once) unless the officer asked to skip bad rows. Every problem becomes a (row, column,
+reason) line of the error report.
 """
 
 from __future__ import annotations
@@ -17,14 +18,12 @@ import io
 import itertools
 import multiprocessing
 import os
-import pickle
 import re
 import secrets
-import tempfile
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -78,8 +77,8 @@ REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 VALIDATE_PROGRESS_EVERY = 500
 DUPLICATE_BATCH = 1000
-WRITE_CHUNK = 1000
-SPILL_BLOCK = 2000  # prepared rows per pickled block of the spill file
+WRITE_CHUNK = 10_000  # SQLite: rows per executemany
+WRITE_BATCH = 10_000  # good rows per write (cards reserved, rows and history written) while validating
 # Rows are checked (cells, ID number, hash, encryption) by this many worker processes when a
 # file has at least POOL_MIN_ROWS rows; 0 or 1 checks in the importing process.
 IMPORT_WORKERS = int(os.environ.get("GONGHUI_IMPORT_WORKERS", str(min(2, os.cpu_count() or 1))))
@@ -542,44 +541,85 @@ def _check_chunk(chunk: list[tuple[int, list[Any]]]) -> list[_Checked]:
     return [_check_row(row, cells, _worker_ctx) for row, cells in chunk]
 
 
-class _Spill:
-    """Good rows, prepared, kept in a temporary file (pickled blocks) rather than in memory.
+class _Writer:
+    """Good rows written to the roll while the rest of the file is validated, in one transaction.
 
-    The file is unlinked at once (it holds names and phones, ID numbers only encrypted) and
-    lives in the data dir, beside the uploads, whatever the size of the import.
+    All-or-nothing is the transaction's: `commit` keeps everything, `abort` rolls it back — at
+    the first bad row of a file that is to be rejected, so its locks are released while the rest
+    is checked for the report. The union's count and subtree statistics are updated once, at
+    commit. Card numbers are reserved a batch at a time (on PostgreSQL from a sequence that never
+    waits on this transaction; see members.cards). On SQLite the transaction holds the database's
+    write lock from the start (IMMEDIATE), as the write phase did before validation and writing
+    overlapped.
     """
 
-    def __init__(self) -> None:
-        folder = Path(settings.DATA_DIR) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.TemporaryFile(dir=folder, prefix="spill-")  # noqa: SIM115 - closed by close()
-        self.block: list[tuple] = []
-        self.count = 0
+    def __init__(self, *, actor, org: Org, note: str, now: dt.datetime, skip_invalid: bool) -> None:
+        self.actor, self.org, self.note, self.now = actor, org, note, now
+        self.skip_invalid = skip_invalid
+        self.rows = 0  # good rows handed in (written or waiting in `batch`)
+        self.groups: Counter = Counter()  # (migrant, new-employment form) → good rows
+        self.conflict = False  # someone in the file was registered elsewhere meanwhile
+        self.batch: list[tuple] = []
+        self.defaults = _row_defaults(org, now)
+        self.fixed = tuple(self.defaults[a] for a in _FIXED_ATTNAMES)
+        self._open = ExitStack()
+        self._open.enter_context(_sqlite_bulk_cache())  # restored after the transaction ends
+        self._open.enter_context(transaction.atomic())
+        self.is_open = True
 
     def add(self, row: tuple) -> None:
-        self.block.append(row)
-        self.count += 1
-        if len(self.block) >= SPILL_BLOCK:
-            self._dump()
+        if not self.is_open:
+            return
+        self.rows += 1
+        self.groups[(bool(row[_MIGRANT]), row[_NEW_EMPLOYMENT] or "none")] += 1
+        self.batch.append(row)
+        if len(self.batch) >= WRITE_BATCH:
+            self._write()
 
-    def _dump(self) -> None:
-        if self.block:
-            pickle.dump(self.block, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.block = []
+    def bad_row(self) -> None:
+        """A row with errors: the end of writing, unless bad rows are skipped."""
+        if not self.skip_invalid:
+            self.abort()
 
-    def rows(self) -> Iterator[tuple]:
-        self._dump()
-        self.file.seek(0)
-        while True:
-            try:
-                block = pickle.load(self.file)  # noqa: S301 - our own temporary file
-            except EOFError:
-                return
-            yield from block
+    def _write(self) -> None:
+        rows, self.batch = self.batch, []
+        cards = allocate_card_numbers(len(rows))
+        try:
+            with transaction.atomic():  # a savepoint: a conflict leaves the transaction able to roll back
+                _insert_rows(actor=self.actor, rows=rows, cards=cards, note=self.note, now=self.now, fixed=self.fixed)
+        except IntegrityError:
+            # Someone in this batch was registered (and committed) after the file was checked.
+            self.conflict = True
+            self.abort()
 
-    def close(self) -> None:
-        self.block = []
-        self.file.close()
+    def commit(self) -> int:
+        """Write what is left, count it, and commit; the number of members created."""
+        if self.batch:
+            self._write()
+        if not self.is_open:
+            return 0
+        _bump_count(self.org.pk, self.rows)
+        # Subtree statistics (gonghui.stats): the whole import's deltas, once, in this transaction.
+        apply_deltas(
+            org=self.org,
+            deltas=member_group_deltas(
+                {
+                    MemberState(str(MemberStatus.ACTIVE), migrant, str(form)): n
+                    for (migrant, form), n in self.groups.items()
+                }
+            ),
+        )
+        self.is_open = False
+        self._open.close()
+        return self.rows
+
+    def abort(self) -> None:
+        """Roll back everything written (nothing more is written afterwards)."""
+        if self.is_open:
+            self.is_open = False
+            self.batch = []
+            transaction.set_rollback(True)
+            self._open.close()
 
 
 @dataclass
@@ -594,14 +634,15 @@ class _Pending:
 class _Validation:
     actor: Any
     columns: dict[str, int]
+    writer: _Writer
     errors: list[ErrorRow] = field(default_factory=list)
-    good: _Spill = field(default_factory=_Spill)
-    groups: Counter = field(default_factory=Counter)  # (migrant, new-employment form) → good rows
     bad_rows: int = 0
     seen: dict[bytes, int] = field(default_factory=dict)  # ID hash → first row with it
     pending: list[_Pending] = field(default_factory=list)
 
     def add_errors(self, row: int, problems: dict[str, list[str]]) -> None:
+        if problems:
+            self.writer.bad_row()
         order = {HEADER_FIELDS[h]: i for h, i in self.columns.items()}
         for name in sorted(problems, key=lambda n: order.get(n, len(order))):
             for reason in problems[name]:
@@ -650,12 +691,12 @@ class _Validation:
                 else:
                     reason = _("此人已在其他工会登记为会员，请办理会员接转")
                 self.errors.append((item.row, FIELD_HEADERS["id_number"], reason))
+                self.writer.bad_row()
                 item.bad = True
             if item.bad or item.prepared is None:
                 self.bad_rows += 1
             else:
-                self.good.add(item.prepared)
-                self.groups[(bool(item.prepared[_MIGRANT]), item.prepared[_NEW_EMPLOYMENT] or "none")] += 1
+                self.writer.add(item.prepared)
         self.pending = []
 
 
@@ -676,32 +717,6 @@ def _current_holders(hashes: list[str]) -> list[Member]:
 # ---------------------------------------------------------------------------------------
 
 
-def _write_members(*, actor, org: Org, validation: _Validation, note: str, now: dt.datetime) -> int:
-    """All good rows in one transaction, or none of them."""
-    count = validation.good.count
-    if not count:
-        return 0
-    # Card numbers are reserved first, so the counter's lock is not held through the import;
-    # a failed import leaves a gap in the card sequence, nothing else.
-    cards = allocate_card_numbers(count)
-    with transaction.atomic():
-        defaults = _row_defaults(org, now)
-        fixed = tuple(defaults[a] for a in _FIXED_ATTNAMES)
-        _insert_rows(actor=actor, rows=validation.good.rows(), cards=cards, note=note, now=now, fixed=fixed)
-        _bump_count(org.pk, count)
-        # Subtree statistics (gonghui.stats): the whole batch's deltas, once, in this transaction.
-        apply_deltas(
-            org=org,
-            deltas=member_group_deltas(
-                {
-                    MemberState(str(MemberStatus.ACTIVE), migrant, str(form)): n
-                    for (migrant, form), n in validation.groups.items()
-                }
-            ),
-        )
-    return count
-
-
 def _row_defaults(org: Org, now: dt.datetime) -> dict[str, Any]:
     """The values every imported row shares: model defaults, the union, status, timestamps."""
     defaults = {f.attname: f.get_default() for f in Member._meta.concrete_fields if not f.primary_key}
@@ -716,7 +731,7 @@ def _row_defaults(org: Org, now: dt.datetime) -> dict[str, Any]:
 def _sqlite_bulk_cache() -> Iterator[None]:
     """SQLite: a page cache large enough for the member table's indexes during the bulk write.
 
-    The default (2 MB) makes every insert into the 11 indexes of a large roll re-read pages;
+    The default (2 MB) makes every insert into the 15 indexes of a large roll re-read pages;
     the connection's own setting is restored afterwards.
     """
     if connection.vendor != "sqlite":
@@ -737,10 +752,10 @@ def _insert_rows(*, actor, rows: Iterable[tuple], cards: list[str], note: str, n
     """The members and their `imported` history rows, as the ORM would write them, in bulk.
 
     PostgreSQL: one COPY (psycopg 3); SQLite: executemany. `rows` are prepared by `_prepare`
-    (values of `_ROW_ATTNAMES`); each gets the next card number. The history rows are built in
-    SQL from the rows just written, found by their card numbers (one consecutive block, fixed
-    width, so a range): the same payload as `_diff({}, ...)`, as every tracked field is
-    non-null. Must run inside the caller's transaction.
+    (values of `_ROW_ATTNAMES`); each gets the next of `cards` (one consecutive block, fixed
+    width, so a range finds them). The history rows are built in SQL from the rows just
+    written: the same payload as `_diff({}, ...)`, as every tracked field is non-null. Must run
+    inside the caller's transaction.
     """
     pg = connection.vendor == "postgresql"
     table = Member._meta.db_table
@@ -753,9 +768,8 @@ def _insert_rows(*, actor, rows: Iterable[tuple], cards: list[str], note: str, n
         else:
             marks = ", ".join(["%s"] * len(_WRITE_FIELDS))
             it = ((*row, *fixed, card) for row, card in zip(rows, cards, strict=True))
-            with _sqlite_bulk_cache():
-                while batch := list(itertools.islice(it, WRITE_CHUNK * 10)):
-                    cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
+            while batch := list(itertools.islice(it, WRITE_CHUNK)):
+                cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
         cur.execute(*_history_sql(actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now))
 
 
@@ -842,40 +856,26 @@ def import_members_file(
     result = ImportResult()
     progress(_("读取文件"), 0, 0, 0)
     now = timezone.now()
+    writer = _Writer(actor=actor, org=org, note=note, now=now, skip_invalid=skip_invalid)
     try:
-        validation = _validate(actor=actor, org=org, path=path, result=result, progress=progress, now=now)
+        validation = _validate(actor=actor, writer=writer, path=path, result=result, progress=progress)
     except _FileRejected as exc:
+        writer.abort()
         result.errors = exc.errors
         result.message = exc.message
         return _finish_rejected(result, report_path)
     try:
         return _finish(
-            actor=actor,
-            org=org,
-            validation=validation,
-            result=result,
-            skip_invalid=skip_invalid,
-            report_path=report_path,
-            progress=progress,
-            note=note,
-            now=now,
+            validation=validation, result=result, skip_invalid=skip_invalid, report_path=report_path, progress=progress
         )
     finally:
-        validation.good.close()
+        writer.abort()  # unless committed: an exception anywhere leaves nothing written
 
 
 def _finish(
-    *,
-    actor,
-    org: Org,
-    validation: _Validation,
-    result: ImportResult,
-    skip_invalid: bool,
-    report_path: Path | str | None,
-    progress,
-    note: str,
-    now: dt.datetime,
+    *, validation: _Validation, result: ImportResult, skip_invalid: bool, report_path: Path | str | None, progress
 ) -> ImportResult:
+    writer = validation.writer
 
     # Roll duplicates are found a batch later than the row's other errors: report by row.
     result.errors = sorted(validation.errors, key=lambda e: e[0])
@@ -886,16 +886,15 @@ def _finish(
     if result.errors and not skip_invalid:
         result.message = _("发现 %(n)d 处错误，未导入任何数据") % {"n": len(result.errors)}
         return _finish_rejected(result, report_path)
-    if not validation.good.count:
+    if not writer.rows:
         result.message = _("发现 %(n)d 处错误，所有行均有错误，未导入任何数据") % {"n": len(result.errors)}
         result.skipped = validation.bad_rows
         return _finish_rejected(result, report_path)
 
     progress(_("写入数据"), result.total, result.total, 80)
-    try:
-        result.created = _write_members(actor=actor, org=org, validation=validation, note=note, now=now)
-    except IntegrityError:
-        # Someone registered one of these people while the file was being checked.
+    result.created = writer.commit()
+    if writer.conflict:
+        # Someone registered one of these people while the file was being imported.
         result.message = _("导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告")
         result.errors = [*result.errors, (0, "", result.message)]
         return _finish_rejected(result, report_path)
@@ -913,7 +912,7 @@ def _finish(
     return result
 
 
-def _validate(*, actor, org: Org, path: Path, result: ImportResult, progress, now: dt.datetime) -> _Validation:
+def _validate(*, actor, writer: _Writer, path: Path, result: ImportResult, progress) -> _Validation:
     source = _open_source(path)
     rows = iter(source.rows)
     columns: dict[str, int] | None = None
@@ -924,27 +923,24 @@ def _validate(*, actor, org: Org, path: Path, result: ImportResult, progress, no
             break
     if columns is None:
         raise _FileRejected(_("文件是空的，第1行应为表头"))
-    validation = _Validation(actor=actor, columns=columns)
-    try:
-        _check_rows(validation, rows, source.estimated_rows - header_row, org, result, progress, now)
-    except BaseException:
-        validation.good.close()
-        raise
+    validation = _Validation(actor=actor, columns=columns, writer=writer)
+    _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
     return validation
 
 
-def _check_rows(validation: _Validation, rows, estimate: int, org: Org, result: ImportResult, progress, now) -> None:
-    """Check every data row, in worker processes when the file is large; judge them in file order."""
+def _check_rows(validation: _Validation, rows, estimate: int, result: ImportResult, progress) -> None:
+    """Check every data row, in worker processes when the file is large; judge them (and write the
+    good ones) in file order."""
     columns = validation.columns
     ctx = _RowContext(
         columns=columns,
         today=timezone.localdate(),
-        defaults=_row_defaults(org, now),
+        defaults=validation.writer.defaults,
         iso_dates=connection.vendor != "postgresql",
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     estimate = max(estimate, 1)
-    phase = _("校验数据")
+    phase = _("校验并写入数据")
     progress(phase, 0, estimate, 5)
 
     def data_rows() -> Iterator[tuple[int, list[Any]]]:
