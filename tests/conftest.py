@@ -31,6 +31,14 @@ def default_language():
 
 
 @pytest.fixture(autouse=True)
+def fresh_union_names():
+    """The per-process union-name cache starts empty (a rolled-back test's union ids are reused)."""
+    from gonghui.orgs.selectors import forget_union_name
+
+    forget_union_name()
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox():
     """Text messages sent during a test (core.sms.LocmemBackend), emptied before each test."""
     from gonghui.core import sms

@@ -28,7 +28,7 @@ from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
 from gonghui.joining.api import router as joining_router
 from gonghui.medical_aid.api import router as medical_aid_router
-from gonghui.members.api import org_stats_router
+from gonghui.members.api import org_stats_router, plain_list_response
 from gonghui.members.api import router as members_router
 from gonghui.notifications.api import router as notifications_router
 from gonghui.orgs.api import router as orgs_router
@@ -54,11 +54,47 @@ class ReadableJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+def _bearer_user(request):
+    """The account of a valid `Authorization: Bearer` token (parsed as ninja's HttpBearer does), or None."""
+    parts = request.META.get("HTTP_AUTHORIZATION", "").split(" ")
+    if parts[0].lower() != "bearer":
+        return None
+    return BearerTokenAuth().authenticate(request, " ".join(parts[1:]))
+
+
+def fast_path(view, name: str):
+    """`view` (a ninja operation), answered first by `FAST_PATHS[name](request, user)` for GETs with a valid token.
+
+    For the hottest reads only (see members.api.plain_list_response): the fast path returns None
+    for any request it does not answer itself, and the operation then runs as usual — so the
+    OpenAPI description, validation and every error stay ninja's.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        serve = FAST_PATHS.get(name)
+        if serve is not None and request.method == "GET":
+            user = _bearer_user(request)
+            if user is not None:
+                request.auth = user
+                response = serve(request, user)
+                if response is not None:
+                    return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+FAST_PATHS = {"member_list": plain_list_response}  # url_name of the operation → its fast path
+
+
 class GonghuiAPI(NinjaAPI):
     def _get_urls(self) -> list:
         urls = super()._get_urls()
         for pattern in urls:
             if isinstance(pattern, URLPattern):
+                if pattern.name in FAST_PATHS:
+                    pattern.callback = fast_path(pattern.callback, pattern.name)
                 pattern.callback = _method_not_allowed_in_shape(pattern.callback)
         # Anything under /api/v1/ that no route matches answers in the error shape too.
         return [*urls, re_path(r"^(?P<unknown>.*)$", csrf_exempt(_unknown_route))]

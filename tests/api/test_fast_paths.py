@@ -13,6 +13,7 @@ from gonghui.accounts.services import officer_update, token_authenticate, token_
 from gonghui.members.api import MemberDetailOut, MemberOut
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
+from gonghui.orgs.models import Org
 from tests.conftest import member_data
 
 
@@ -142,3 +143,87 @@ def test_a_revocation_committed_after_a_concurrent_lookup_is_not_cached(tree, dj
         assert token_authenticate(raw) is not None  # a lookup before the revocation re-caches the token
         ApiToken.objects.filter(user=tree.officer_a).update(revoked_at=timezone.now())
     assert token_authenticate(raw) is None
+
+
+# ---- GET /members without the framework's parsing (gonghui.api.fast_path) --------------------
+
+
+def _list_requests(tree, api_as, members) -> list[tuple]:
+    """(client, query) pairs: plain rolls the fast path answers, and everything it must leave to ninja."""
+    first = api_as(tree.officer_a).get("/members", {"limit": 1}).json()
+    officer, viewer, root = api_as(tree.officer_a), api_as(tree.viewer_a), api_as(tree.superuser)
+    return [
+        (officer, {}),
+        (officer, {"limit": "1"}),
+        (officer, {"limit": "1", "cursor": first["next_cursor"]}),
+        (officer, {"org": str(tree.union_a1.pk)}),
+        (officer, {"org": str(tree.street_a.pk), "limit": "2"}),
+        (viewer, {}),
+        (root, {"limit": "2"}),
+        # left to the framework: errors, other filters, values the schema judges
+        (officer, {"org": str(tree.union_b1.pk)}),
+        (officer, {"org": "98765"}),
+        (officer, {"cursor": "garbage"}),
+        (officer, {"limit": "0"}),
+        (officer, {"limit": "501"}),
+        (officer, {"limit": "abc"}),
+        (officer, {"org": "-1"}),
+        (officer, {"org": ""}),
+        (officer, {"q": "张"}),
+        (officer, {"status": "active"}),
+        (officer, {"unknown": "1"}),
+    ]
+
+
+def test_plain_lists_answer_as_the_framework_does(tree, api_as, monkeypatch):
+    from gonghui.members.api import plain_list_response
+
+    members = _members(tree, 5)
+    served = []
+
+    def spy(request, actor):
+        response = plain_list_response(request, actor)
+        served.append(response is not None)
+        return response
+
+    def answers(fast_paths: dict) -> list[tuple]:
+        monkeypatch.setattr("gonghui.api.FAST_PATHS", fast_paths)
+        out = []
+        for client, query in _list_requests(tree, api_as, members):
+            response = client.get("/members", query)
+            out.append((response.status_code, response["Content-Type"], response.content))
+        return out
+
+    # when the same requests are answered with the fast path and by the framework alone
+    fast = answers({"member_list": spy})
+    slow = answers({})
+
+    # then every answer is the same, byte for byte, and the plain ones came from the fast path
+    assert fast == slow
+    assert [status for status, _, _ in fast[:7]] == [200] * 7
+    assert {status for status, _, _ in fast[7:]} >= {400, 404, 422}
+    assert served == [True] + [True] * 7 + [False] * 11  # (the first: the cursor's own page, read while setting up)
+
+
+def test_a_renamed_union_shows_in_list_pages_at_once_and_elsewhere_within_a_minute(tree, api_as, monkeypatch):
+    from gonghui.orgs import selectors as org_selectors
+    from gonghui.orgs.services import org_update
+
+    _members(tree, 3)
+    district = api_as(tree.officer_a)  # district_a's roll: union names come from the name cache
+
+    def names() -> set[str]:
+        return {item["org_name"] for item in district.get("/members").json()["items"]}
+
+    assert names() == {tree.union_a1.name, tree.union_a2.name}
+
+    # a rename through the service is seen at once
+    org_update(actor=tree.officer_a, org=tree.union_a1, data={"name": "甲一新名称工会"})
+    assert names() == {"甲一新名称工会", tree.union_a2.name}
+
+    # a change made by another process (here: behind the service's back) is seen once the kept name expires
+    Org.objects.filter(pk=tree.union_a2.pk).update(name="甲二新名称工会")
+    assert names() == {"甲一新名称工会", tree.union_a2.name}
+    clock = org_selectors.time.monotonic() + org_selectors.UNION_NAME_SECONDS
+    monkeypatch.setattr(org_selectors.time, "monotonic", lambda: clock)
+    assert names() == {"甲一新名称工会", "甲二新名称工会"}

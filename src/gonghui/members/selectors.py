@@ -19,7 +19,7 @@ from gonghui.core.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from gonghui.core.phone import mask_mobile
 from gonghui.core.treepath import subtree_q, upper_bound
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
-from gonghui.orgs.selectors import org_get_visible
+from gonghui.orgs.selectors import org_get_visible, union_names
 from gonghui.stats.selectors import subtree_counts
 
 from .models import CURRENT_STATUSES, KEYSET_ID, TIER_DEPTHS, Member, MemberEvent, MemberStatus, NewEmploymentForm
@@ -55,6 +55,7 @@ _OUT_COLUMNS = (
     "employer_name", "employer_uscc", "org_id", "join_date", "card_number", "status", "is_migrant_worker",
     "new_employment_form",
 )  # fmt: skip
+_ORG_AT = _OUT_COLUMNS.index("org_id")
 
 
 def member_out(row: tuple | list, org_name: str, *, with_phone: bool) -> dict[str, Any]:
@@ -157,14 +158,11 @@ def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> 
 def _roll_page_sql(column: str, after: bool) -> str:
     """One page of a union's, a province's or a city's roll (`column` = org_id, tier2_id, tier3_id).
 
-    Rows in `_OUT_COLUMNS` order, newest first from that column's (column, id + 0) index; for a
-    province or a city each row's union name last, by a key lookup (a join would hash the whole
-    union table). One union's name is known already.
+    Rows in `_OUT_COLUMNS` order, newest first from that column's (column, id + 0) index. The
+    rows' union names come from `union_names` (looking them up here doubled a province's page).
     """
-    member, org = Member._meta.db_table, Org._meta.db_table
+    member = Member._meta.db_table
     cols = ", ".join(f"m.{c}" for c in _OUT_COLUMNS)
-    if column != "org_id":
-        cols += f", (SELECT o.name FROM {org} o WHERE o.id = m.org_id)"  # noqa: S608
     return (
         f"SELECT {cols} FROM {member} m WHERE m.{column} = %s"  # noqa: S608
         + (" AND (m.id + 0) < %s" if after else "")
@@ -209,7 +207,8 @@ def member_list_page_json(*, actor, filters: MemberFilters | None = None, cursor
             if column == "org_id":
                 items = [member_out(row, union.name, with_phone=False) for row in rows]
             else:
-                items = [member_out(row[:-1], row[-1], with_phone=False) for row in rows]
+                names = union_names(row[_ORG_AT] for row in rows)
+                items = [member_out(row, names[row[_ORG_AT]], with_phone=False) for row in rows]
             next_cursor = encode_cursor(rows[-1][0]) if more and rows else None
             return orjson.dumps({"items": items, "next_cursor": next_cursor})
     qs = member_list_visible_to(actor=actor, filters=filters)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -133,3 +135,40 @@ def org_names_visible(*, actor, ids) -> dict[int, str]:
     """Names of the given unions that the actor may see (for history and pickers)."""
     clean = [int(i) for i in ids if i is not None]
     return dict(org_qs_visible_to(actor=actor).filter(pk__in=clean).values_list("pk", "name"))
+
+
+# A union's name as member list pages show it beside each member, kept per process for this
+# long: a province's page reads its rows from one index, and the 50 name lookups cost as much
+# again. A rename is seen at once by the process that made it (`forget_union_name`), by every
+# other one within this time.
+UNION_NAME_SECONDS = 60.0
+_union_names: dict[int, tuple[str, float]] = {}
+_UNION_NAMES_MAX = 100_000
+
+
+def union_names(ids: Iterable[int]) -> dict[int, str]:
+    """Names of these unions (no scope check: for rows already in the actor's scope), misses in one statement."""
+    now = time.monotonic()
+    names: dict[int, str] = {}
+    missing = []
+    for pk in set(ids):
+        hit = _union_names.get(pk)
+        if hit is not None and now - hit[1] < UNION_NAME_SECONDS:
+            names[pk] = hit[0]
+        else:
+            missing.append(pk)
+    if missing:
+        if len(_union_names) > _UNION_NAMES_MAX:
+            _union_names.clear()
+        for pk, name in Org.objects.filter(pk__in=missing).values_list("pk", "name"):
+            names[pk] = name
+            _union_names[pk] = (name, now)
+    return names
+
+
+def forget_union_name(pk: int | None = None) -> None:
+    """Drop a union's kept name (all of them without `pk`)."""
+    if pk is None:
+        _union_names.clear()
+    else:
+        _union_names.pop(pk, None)

@@ -23,7 +23,7 @@ from gonghui.members.services import refresh_member_tiers
 from gonghui.stats.services import apply_deltas, apply_org_kind_change, kind_key, move_subtree_counters
 
 from .models import MEMBER_HOLDING_KINDS, Org, OrgEvent, OrgKind
-from .selectors import org_get_visible
+from .selectors import forget_union_name, org_get_visible
 
 EDITABLE_FIELDS = (
     "name",
@@ -158,6 +158,10 @@ def org_update(*, actor, org: Org, data: dict[str, Any]) -> Org:
         OrgEvent.objects.create(org=org, kind=OrgEvent.Kind.UPDATED, actor=actor, changes=changes)
         if "kind" in changes:
             apply_org_kind_change(org=org, old_kind=before["kind"], new_kind=org.kind)
+    if "name" in changes:
+        # At once and again after the commit: a read in between could keep the name from before.
+        forget_union_name(org.pk)
+        transaction.on_commit(lambda: forget_union_name(org.pk))
     return org
 
 
