@@ -7,9 +7,10 @@ CSRF, unknown routes), leaves as `{"error": {"code", "message", "fields"}}`.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +29,7 @@ from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
 from gonghui.joining.api import router as joining_router
 from gonghui.medical_aid.api import router as medical_aid_router
-from gonghui.members.api import org_stats_router, plain_list_response
+from gonghui.members.api import org_stats_router, plain_detail_response, plain_list_response
 from gonghui.members.api import router as members_router
 from gonghui.notifications.api import router as notifications_router
 from gonghui.orgs.api import router as orgs_router
@@ -63,7 +64,8 @@ def _bearer_user(request):
 
 
 def fast_path(view, name: str):
-    """`view` (a ninja operation), answered first by `FAST_PATHS[name](request, user)` for GETs with a valid token.
+    """`view` (a ninja operation), answered first by `FAST_PATHS[name](request, user, **path_params)` for GETs
+    with a valid token.
 
     For the hottest reads only (see members.api.plain_list_response): the fast path returns None
     for any request it does not answer itself, and the operation then runs as usual — so the
@@ -77,7 +79,7 @@ def fast_path(view, name: str):
             user = _bearer_user(request)
             if user is not None:
                 request.auth = user
-                response = serve(request, user)
+                response = serve(request, user, **kwargs)
                 if response is not None:
                     return response
         return view(request, *args, **kwargs)
@@ -85,7 +87,11 @@ def fast_path(view, name: str):
     return wrapper
 
 
-FAST_PATHS = {"member_list": plain_list_response}  # url_name of the operation → its fast path
+# url_name of the operation → its fast path
+FAST_PATHS: dict[str, Callable[..., HttpResponse | None]] = {
+    "member_list": plain_list_response,
+    "member_detail": plain_detail_response,
+}
 
 
 class GonghuiAPI(NinjaAPI):

@@ -227,3 +227,32 @@ def test_a_renamed_union_shows_in_list_pages_at_once_and_elsewhere_within_a_minu
     clock = org_selectors.time.monotonic() + org_selectors.UNION_NAME_SECONDS
     monkeypatch.setattr(org_selectors.time, "monotonic", lambda: clock)
     assert names() == {"甲一新名称工会", "甲二新名称工会"}
+
+
+def test_member_detail_answers_as_the_framework_does(tree, api_as, monkeypatch):
+    from gonghui.members.api import plain_detail_response
+
+    mine, other = _members(tree, 2)[0], member_create(actor=tree.superuser, data=member_data(tree.union_b1, seq=9))
+    served = []
+
+    def spy(request, actor, **path):
+        response = plain_detail_response(request, actor, **path)
+        served.append(response is not None)
+        return response
+
+    officer = api_as(tree.officer_a)
+    paths = [f"/members/{mine.pk}", f"/members/{other.pk}", "/members/987654", f"/members/{mine.pk}?x=1"]
+
+    def answers(fast_paths: dict) -> list[tuple]:
+        monkeypatch.setattr("gonghui.api.FAST_PATHS", fast_paths)
+        return [
+            (r.status_code, r["Content-Type"], r.content)
+            for r in (officer.client.get("/api/v1" + p, **officer.headers) for p in paths)
+        ]
+
+    fast = answers({"member_detail": spy})
+    slow = answers({})
+
+    assert fast == slow
+    assert [status for status, _, _ in fast] == [200, 404, 404, 200]
+    assert served == [True, False, False, False]

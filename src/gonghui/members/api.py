@@ -302,7 +302,7 @@ _PLAIN_LIST_PARAMS = frozenset({"org", "cursor", "limit"})
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 
-def plain_list_response(request, actor) -> HttpResponse | None:
+def plain_list_response(request, actor, **path_params) -> HttpResponse | None:
     """`list_members` for its commonest request, without the API framework's parameter parsing.
 
     A roll read newest-first with no filter but the union (`org`, `cursor`, `limit`, each once,
@@ -411,7 +411,24 @@ def export_members(request, params: Query[MemberListParams]):
     return response
 
 
-@router.get("/{member_id}", response={200: MemberDetailOut, **READ_ERRORS}, summary="会员详情")
+def plain_detail_response(request, actor, member_id) -> HttpResponse | None:
+    """`get_member` before the framework's parsing (see `plain_list_response`): a well-formed id and no
+    query string; None for anything else, or an error, which the framework then answers."""
+    member_id = str(member_id)
+    if request.GET or not _DIGITS.fullmatch(member_id):
+        return None
+    try:
+        return _json(member_out_visible(actor=actor, member_id=int(member_id)))
+    except DomainError:
+        return None
+
+
+@router.get(
+    "/{member_id}",
+    url_name="member_detail",
+    response={200: MemberDetailOut, **READ_ERRORS},
+    summary="会员详情",
+)
 def get_member(request, member_id: int):
     # Built by hand (same JSON as MemberDetailOut; tests/api compares them): the hot read skips
     # the ORM and the response schema's per-field validation.
