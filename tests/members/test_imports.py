@@ -602,6 +602,29 @@ def test_crash_mid_import_writes_nothing_and_fails_the_job(
     assert not Path(job.input_path).exists()
 
 
+def test_crash_while_checking_after_rows_were_written_leaves_nothing(tree, tmp_path, monkeypatch):
+    # given a file whose first rows are written before checking fails on a later one
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
+    real = imports._check_row
+
+    def failing(row, cells, ctx):
+        if row == 7:
+            raise RuntimeError("disk on fire")
+        return real(row, cells, ctx)
+
+    monkeypatch.setattr(imports, "_check_row", failing)
+    path = write_csv(tmp_path / "crash.csv", [person(seq) for seq in range(1, 9)])
+
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
+
+    # then nothing stays and the connection is usable (the import's transaction was closed)
+    assert Member.objects.count() == 0 and MemberEvent.objects.count() == 0
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=20))
+    assert member_count(tree.union_a1) == 1
+
+
 def test_job_rechecks_permission_when_it_runs(tree, tmp_path, django_capture_on_commit_callbacks, monkeypatch):
     # given the officer lost write access between upload and run
     path = write_xlsx(tmp_path / "ok.xlsx", [person(1)])

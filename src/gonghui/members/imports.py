@@ -858,13 +858,13 @@ def import_members_file(
     now = timezone.now()
     writer = _Writer(actor=actor, org=org, note=note, now=now, skip_invalid=skip_invalid)
     try:
-        validation = _validate(actor=actor, writer=writer, path=path, result=result, progress=progress)
-    except _FileRejected as exc:
-        writer.abort()
-        result.errors = exc.errors
-        result.message = exc.message
-        return _finish_rejected(result, report_path)
-    try:
+        try:
+            validation = _validate(actor=actor, writer=writer, path=path, result=result, progress=progress)
+        except _FileRejected as exc:
+            writer.abort()
+            result.errors = exc.errors
+            result.message = exc.message
+            return _finish_rejected(result, report_path)
         return _finish(
             validation=validation, result=result, skip_invalid=skip_invalid, report_path=report_path, progress=progress
         )
