@@ -625,6 +625,30 @@ def test_crash_while_checking_after_rows_were_written_leaves_nothing(tree, tmp_p
     assert member_count(tree.union_a1) == 1
 
 
+def test_a_failed_write_stops_the_import_and_leaves_nothing(tree, tmp_path, monkeypatch):
+    # given the database failing on the second batch (written by the import's writer thread)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
+    real, batches = imports._insert_rows, []
+
+    def failing(connection, **kw):
+        batches.append(len(kw["cards"]))
+        if len(batches) == 2:
+            raise RuntimeError("disk full")
+        return real(connection, **kw)
+
+    monkeypatch.setattr(imports, "_insert_rows", failing)
+    path = write_csv(tmp_path / "write-fails.csv", [person(seq) for seq in range(1, 9)])
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
+
+    # then the error reaches the caller, nothing stays and the connection is usable
+    assert Member.objects.count() == 0 and MemberEvent.objects.count() == 0
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=20))
+    assert member_count(tree.union_a1) == 1
+
+
 def test_job_rechecks_permission_when_it_runs(tree, tmp_path, django_capture_on_commit_callbacks, monkeypatch):
     # given the officer lost write access between upload and run
     path = write_xlsx(tmp_path / "ok.xlsx", [person(1)])

@@ -18,6 +18,7 @@ import io
 import itertools
 import multiprocessing
 import os
+import queue
 import re
 import secrets
 import threading
@@ -30,7 +31,7 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -76,7 +77,7 @@ REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
 
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 VALIDATE_PROGRESS_EVERY = 500
-DUPLICATE_BATCH = 1000
+DUPLICATE_BATCH = 10_000  # rows judged against the roll per query: as many as a write batch (see _Writer)
 WRITE_CHUNK = 10_000  # SQLite: rows per executemany
 WRITE_BATCH = 10_000  # good rows per write (cards reserved, rows and history written) while validating
 # Rows are checked (cells, ID number, hash, encryption) by this many worker processes when a
@@ -551,6 +552,12 @@ class _Writer:
     waits on this transaction; see members.cards). On SQLite the transaction holds the database's
     write lock from the start (IMMEDIATE), as the write phase did before validation and writing
     overlapped.
+
+    The batches are written by a thread of their own on the importing thread's connection, so the
+    next rows are taken and judged while the database writes the last ones (both drivers release
+    the GIL while the database works). `db` is held by whichever thread uses the connection; the
+    importing thread needs it once per DUPLICATE_BATCH rows (the look-ups against the roll), so that
+    is as large as a write batch — with smaller look-up batches it waited for every write.
     """
 
     def __init__(self, *, actor, org: Org, note: str, now: dt.datetime, skip_invalid: bool) -> None:
@@ -562,6 +569,11 @@ class _Writer:
         self.batch: list[tuple] = []
         self.defaults = _row_defaults(org, now)
         self.fixed = tuple(self.defaults[a] for a in _FIXED_ATTNAMES)
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.db = threading.Lock()
+        self._queue: queue.Queue = queue.Queue(maxsize=1)  # one batch waiting while one is written
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
         self._open = ExitStack()
         self._open.enter_context(_sqlite_bulk_cache())  # restored after the transaction ends
         self._open.enter_context(transaction.atomic())
@@ -574,28 +586,76 @@ class _Writer:
         self.groups[(bool(row[_MIGRANT]), row[_NEW_EMPLOYMENT] or "none")] += 1
         self.batch.append(row)
         if len(self.batch) >= WRITE_BATCH:
-            self._write()
+            self._hand_over()
 
     def bad_row(self) -> None:
         """A row with errors: the end of writing, unless bad rows are skipped."""
         if not self.skip_invalid:
             self.abort()
 
-    def _write(self) -> None:
-        rows, self.batch = self.batch, []
-        cards = allocate_card_numbers(len(rows))
-        try:
-            with transaction.atomic():  # a savepoint: a conflict leaves the transaction able to roll back
-                _insert_rows(actor=self.actor, rows=rows, cards=cards, note=self.note, now=self.now, fixed=self.fixed)
-        except IntegrityError:
-            # Someone in this batch was registered (and committed) after the file was checked.
+    def failed(self) -> bool:
+        """Whether a write failed and writing must stop (see `settle`); read without `db`."""
+        return self.is_open and self._failure is not None
+
+    def settle(self) -> None:
+        """Act on a failed write: a conflict (someone in a batch was registered and committed
+        after the file was checked) ends the writing, rolled back, so the report's look-ups run
+        outside the failed transaction; any other error is raised here. Not while holding `db`."""
+        if not self.failed():
+            return
+        failure = self._failure
+        self.abort()
+        if isinstance(failure, IntegrityError):
             self.conflict = True
-            self.abort()
+        elif failure is not None:
+            raise failure
+
+    def _hand_over(self) -> None:
+        rows, self.batch = self.batch, []
+        self.settle()
+        if not self.is_open:
+            return
+        with self.db:
+            cards = allocate_card_numbers(len(rows))
+        if self._thread is None:
+            self.connection.inc_thread_sharing()
+            self._thread = threading.Thread(target=self._write_batches, name="member-import-writer", daemon=True)
+            self._thread.start()
+        self._queue.put((rows, cards))
+
+    def _write_batches(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._failure is not None:
+                continue  # the importing thread acts on it; what is still queued is dropped
+            rows, cards = item
+            try:
+                with self.db:
+                    _insert_rows(
+                        self.connection,
+                        actor=self.actor,
+                        rows=rows,
+                        cards=cards,
+                        note=self.note,
+                        now=self.now,
+                        fixed=self.fixed,
+                    )
+            except BaseException as exc:  # handed to the importing thread (settle)
+                self._failure = exc
+
+    def _join(self) -> None:
+        """Wait for the writer thread to finish what it has (never while holding `db`)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+            self.connection.dec_thread_sharing()
 
     def commit(self) -> int:
         """Write what is left, count it, and commit; the number of members created."""
         if self.batch:
-            self._write()
+            self._hand_over()
+        self._join()
+        self.settle()
         if not self.is_open:
             return 0
         _bump_count(self.org.pk, self.rows)
@@ -615,11 +675,24 @@ class _Writer:
 
     def abort(self) -> None:
         """Roll back everything written (nothing more is written afterwards)."""
-        if self.is_open:
-            self.is_open = False
-            self.batch = []
-            transaction.set_rollback(True)
-            self._open.close()
+        if not self.is_open:
+            return
+        self.batch = []
+        if self._failure is None:
+            self._failure = _Aborted()
+        self.is_open = False
+        try:
+            while True:  # queued batches are not written
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+        self._join()
+        transaction.set_rollback(True)
+        self._open.close()
+
+
+class _Aborted(Exception):
+    """The writing was stopped (a rejected file): queued batches are dropped."""
 
 
 @dataclass
@@ -674,12 +747,18 @@ class _Validation:
         """Check the pending rows against current memberships anywhere, in one query."""
         if not self.pending:
             return
-        holders = {m.id_number_hash: m for m in _current_holders([p.hash for p in self.pending])}
-        visible = set(
-            member_qs_visible_to(actor=self.actor)
-            .filter(pk__in=[m.pk for m in holders.values()])
-            .values_list("pk", flat=True)
-        )
+        while True:
+            self.writer.settle()
+            with self.writer.db:
+                if self.writer.failed():  # a write failed while this thread waited for the connection
+                    continue
+                holders = {m.id_number_hash: m for m in _current_holders([p.hash for p in self.pending])}
+                visible = set(
+                    member_qs_visible_to(actor=self.actor)
+                    .filter(pk__in=[m.pk for m in holders.values()])
+                    .values_list("pk", flat=True)
+                )
+                break
         for item in self.pending:
             holder = holders.get(item.hash)
             if holder is not None:
@@ -748,14 +827,17 @@ def _sqlite_bulk_cache() -> Iterator[None]:
             cur.execute(f"PRAGMA cache_size = {int(before):d}")
 
 
-def _insert_rows(*, actor, rows: Iterable[tuple], cards: list[str], note: str, now: dt.datetime, fixed: tuple) -> None:
+def _insert_rows(
+    connection, *, actor, rows: Iterable[tuple], cards: list[str], note: str, now: dt.datetime, fixed: tuple
+) -> None:
     """The members and their `imported` history rows, as the ORM would write them, in bulk.
 
     PostgreSQL: one COPY (psycopg 3); SQLite: executemany. `rows` are prepared by `_prepare`
     (values of `_ROW_ATTNAMES`); each gets the next of `cards` (one consecutive block, fixed
     width, so a range finds them). The history rows are built in SQL from the rows just
     written: the same payload as `_diff({}, ...)`, as every tracked field is non-null. Must run
-    inside the caller's transaction.
+    inside the caller's transaction, on `connection` (a DatabaseWrapper: the writer thread's is the
+    importing thread's).
     """
     pg = connection.vendor == "postgresql"
     table = Member._meta.db_table
@@ -770,10 +852,14 @@ def _insert_rows(*, actor, rows: Iterable[tuple], cards: list[str], note: str, n
             it = ((*row, *fixed, card) for row, card in zip(rows, cards, strict=True))
             while batch := list(itertools.islice(it, WRITE_CHUNK)):
                 cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
-        cur.execute(*_history_sql(actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now))
+        cur.execute(
+            *_history_sql(connection, actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now)
+        )
 
 
-def _history_sql(*, actor, note: str, first_card: str, last_card: str, now: dt.datetime) -> tuple[str, list[Any]]:
+def _history_sql(
+    connection, *, actor, note: str, first_card: str, last_card: str, now: dt.datetime
+) -> tuple[str, list[Any]]:
     member, event = Member._meta.db_table, MemberEvent._meta.db_table
     db_columns = {f.name: f.column for f in Member._meta.concrete_fields}
     pairs = []
