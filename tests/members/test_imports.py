@@ -602,48 +602,27 @@ def test_crash_mid_import_writes_nothing_and_fails_the_job(
     assert not Path(job.input_path).exists()
 
 
-def test_crash_while_checking_after_rows_were_written_leaves_nothing(tree, tmp_path, monkeypatch):
-    # given a file whose first rows are written before checking fails on a later one
+@pytest.mark.parametrize(("step", "failing_call"), [("_check_row", 6), ("_insert_rows", 2)])
+def test_a_failure_midway_leaves_nothing_and_the_connection_usable(tree, tmp_path, monkeypatch, step, failing_call):
+    # given batches already written when checking a later row (in the importing thread) or writing
+    # a later batch (in the writer thread) fails
     monkeypatch.setattr(imports, "WRITE_BATCH", 2)
     monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
-    real = imports._check_row
+    real, calls = getattr(imports, step), []
 
-    def failing(row, cells, ctx):
-        if row == 7:
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == failing_call:
             raise RuntimeError("disk on fire")
-        return real(row, cells, ctx)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "_check_row", failing)
-    path = write_csv(tmp_path / "crash.csv", [person(seq) for seq in range(1, 9)])
+    monkeypatch.setattr(imports, step, failing)
+    path = write_csv(tmp_path / "fails.csv", [person(seq) for seq in range(1, 9)])
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
 
-    # then nothing stays and the connection is usable (the import's transaction was closed)
-    assert Member.objects.count() == 0 and MemberEvent.objects.count() == 0
-    member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=20))
-    assert member_count(tree.union_a1) == 1
-
-
-def test_a_failed_write_stops_the_import_and_leaves_nothing(tree, tmp_path, monkeypatch):
-    # given the database failing on the second batch (written by the import's writer thread)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
-    real, batches = imports._insert_rows, []
-
-    def failing(connection, **kw):
-        batches.append(len(kw["cards"]))
-        if len(batches) == 2:
-            raise RuntimeError("disk full")
-        return real(connection, **kw)
-
-    monkeypatch.setattr(imports, "_insert_rows", failing)
-    path = write_csv(tmp_path / "write-fails.csv", [person(seq) for seq in range(1, 9)])
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
-
-    # then the error reaches the caller, nothing stays and the connection is usable
+    # then the error reaches the caller, nothing stays and the connection is usable (the transaction was closed)
     assert Member.objects.count() == 0 and MemberEvent.objects.count() == 0
     member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=20))
     assert member_count(tree.union_a1) == 1
