@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.ethnicity import ETHNICITY_CHOICES
+from gonghui.core.indexes import PrefixSearchIndex
 from gonghui.core.treepath import STEP_LEN
 from gonghui.orgs.models import Org
 
@@ -125,12 +126,12 @@ class Member(models.Model):
         indexes = [
             models.Index(fields=["org", "status", "id"], name="member_org_status_id"),
             # The same prefixes within a subtree: index-only range per union, only the matches read.
-            models.Index(
+            PrefixSearchIndex(
                 fields=["org", "name", "id"],
                 name="member_org_name_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
             ),
-            models.Index(
+            PrefixSearchIndex(
                 fields=["org", "name_initials", "id"],
                 name="member_org_initials_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
@@ -148,22 +149,22 @@ class Member(models.Model):
             models.Index(F("tier3_id"), KEYSET_ID, name="member_tier3_keyset"),
             # Prefix searches within a city: a range of the city's matches, however common the
             # prefix (walking the city's roll newest-first reads 50 / share-of-matches rows).
-            models.Index(
+            PrefixSearchIndex(
                 fields=["tier3_id", "name", "id"],
                 name="member_tier3_name_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
             ),
-            models.Index(
+            PrefixSearchIndex(
                 fields=["tier3_id", "name_initials", "id"],
                 name="member_tier3_initials_prefix",
                 opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
             ),
             # Prefix search (LIKE 'x%'): PostgreSQL uses a btree for it only with the pattern
             # opclass (any collation other than "C"); SQLite ignores opclasses.
-            models.Index(
+            PrefixSearchIndex(
                 fields=["name", "id"], name="member_name_prefix", opclasses=["varchar_pattern_ops", "int8_ops"]
             ),
-            models.Index(
+            PrefixSearchIndex(
                 fields=["name_initials", "id"],
                 name="member_initials_prefix",
                 opclasses=["varchar_pattern_ops", "int8_ops"],
