@@ -1,5 +1,9 @@
+import hashlib
+import hmac
+
 import pytest
 from cryptography.exceptions import InvalidTag
+from django.conf import settings
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +27,13 @@ def test_wrong_key_cannot_decrypt_and_hash_is_keyed():
         with pytest.raises(InvalidTag):
             pii.decrypt(token)
         assert pii.keyed_hash("secret") != digest
+
+
+@given(st.text(max_size=40))
+def test_keyed_hash_is_hmac_sha256_under_the_derived_key(value):
+    # Stored hashes must never change: it is exactly HMAC-SHA256 with the key derived for it.
+    mac_key = hashlib.sha256(b"gonghui:pii:hmac:" + settings.PII_KEY.encode()).digest()
+    assert pii.keyed_hash(value) == hmac.new(mac_key, value.encode(), hashlib.sha256).hexdigest()
 
 
 @given(st.integers(1, 36**STEP_LEN - 1))

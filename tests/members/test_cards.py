@@ -6,14 +6,21 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gonghui.members.cards import allocate_card_numbers, card_number_for, luhn_digit
+from gonghui.members.cards import allocate_card_numbers, card_number_for, card_numbers_for, luhn_digit
 from tests.concurrency import run_parallel
 
 
 def test_card_numbers_carry_a_luhn_check_digit():
     assert luhn_digit("7992739871") == "3"
     assert card_number_for(1) == "0000000000018"
+
+
+@given(st.integers(0, 10**12 - 3000), st.integers(0, 2500))
+def test_a_block_of_card_numbers_is_card_number_for_each(first, count):
+    assert card_numbers_for(first, count) == [card_number_for(seq) for seq in range(first, first + count)]
 
 
 def test_a_block_is_consecutive_and_the_next_one_follows(db):

@@ -45,6 +45,14 @@ def decrypt(token: str) -> str:
     return _aead(settings.PII_KEY).decrypt(data[:12], data[12:], None).decode()
 
 
+@lru_cache(maxsize=4)
+def _mac(master: str) -> hmac.HMAC:
+    return hmac.new(_keys(master)[1], digestmod=hashlib.sha256)
+
+
 def keyed_hash(value: str) -> str:
-    _, mac_key = _keys(settings.PII_KEY)
-    return hmac.digest(mac_key, value.encode(), "sha256").hex()  # = hmac.new(...).hexdigest(), one call
+    # A copy of the keyed HMAC, not hmac.digest(): that looks the digest up in OpenSSL on every
+    # call and lets the GIL go, which an import's writer thread then holds (each row waited).
+    mac = _mac(settings.PII_KEY).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()

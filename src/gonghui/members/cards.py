@@ -22,6 +22,31 @@ def card_number_for(seq: int) -> str:
     return body + luhn_digit(body)
 
 
+def _luhn_sum(digits: str, *, rightmost_doubled: bool) -> int:
+    values = list(map(int, digits[::-1]))
+    doubled, plain = (values[0::2], values[1::2]) if rightmost_doubled else (values[1::2], values[0::2])
+    return sum(map(_DOUBLED.__getitem__, doubled)) + sum(plain)
+
+
+# The last three digits' part of the Luhn sum, for every ending 000-999 (the rightmost is doubled).
+_ENDING_SUMS = tuple(_luhn_sum(f"{n:03d}", rightmost_doubled=True) for n in range(1000))
+
+
+def card_numbers_for(first: int, count: int) -> list[str]:
+    """`card_number_for` of `count` consecutive sequence numbers from `first`, the Luhn sum of
+    the leading nine digits taken once per thousand (an import numbers a card per row)."""
+    cards: list[str] = []
+    seq, end = first, first + count
+    while seq < end:
+        lead, ending = divmod(seq, 1000)
+        head = f"{lead:09d}"
+        lead_sum = _luhn_sum(head, rightmost_doubled=False)  # its rightmost is the card's fourth from the right
+        stop = min(end, (lead + 1) * 1000)
+        cards += [f"{head}{n:03d}{-(lead_sum + _ENDING_SUMS[n]) % 10}" for n in range(ending, ending + stop - seq)]
+        seq = stop
+    return cards
+
+
 def reserve_card_sequence(count: int) -> int:
     """Reserve `count` consecutive card sequence numbers and return the first; safe under concurrent callers.
 
@@ -45,5 +70,4 @@ def allocate_card_numbers(count: int) -> list[str]:
     """Reserve `count` consecutive card numbers."""
     if count <= 0:
         return []
-    start = reserve_card_sequence(count)
-    return [card_number_for(seq) for seq in range(start, start + count)]
+    return card_numbers_for(reserve_card_sequence(count), count)

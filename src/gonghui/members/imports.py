@@ -16,11 +16,13 @@ import csv
 import datetime as dt
 import io
 import itertools
+import json
 import multiprocessing
 import os
 import queue
 import re
 import secrets
+import sqlite3
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -78,7 +80,7 @@ REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
 ALLOWED_SUFFIXES = (".xlsx", ".csv")
 VALIDATE_PROGRESS_EVERY = 500
 DUPLICATE_BATCH = 10_000  # rows judged against the roll per query: as many as a write batch (see _Writer)
-WRITE_CHUNK = 10_000  # SQLite: rows per executemany
+WRITE_CHUNK = 10_000  # SQLite: at most this many rows per INSERT (fewer if its parameter limit says so)
 WRITE_BATCH = 10_000  # good rows per write (cards reserved, rows and history written) while validating
 # Rows are checked (cells, ID number, hash, encryption) by this many worker processes when a
 # file has at least POOL_MIN_ROWS rows; 0 or 1 checks in the importing process.
@@ -714,8 +716,9 @@ class _Validation:
     pending: list[_Pending] = field(default_factory=list)
 
     def add_errors(self, row: int, problems: dict[str, list[str]]) -> None:
-        if problems:
-            self.writer.bad_row()
+        if not problems:
+            return
+        self.writer.bad_row()
         order = {HEADER_FIELDS[h]: i for h, i in self.columns.items()}
         for name in sorted(problems, key=lambda n: order.get(n, len(order))):
             for reason in problems[name]:
@@ -782,13 +785,14 @@ class _Validation:
 def _current_holders(hashes: list[str]) -> list[Member]:
     """Current memberships (with their union) of any of these ID hashes, anywhere on the roll.
 
-    On PostgreSQL the hashes go as one array parameter (`IN (SELECT unnest(%s))`): an IN list of a thousand
-    64-character literals cost more to build, parse and plan than the index probes themselves.
+    The hashes go as one parameter, an array on PostgreSQL (`IN (SELECT unnest(%s))`), a JSON array on
+    SQLite (`json_each`): an IN list of thousands of 64-character literals cost more to build (in
+    Django, value by value), parse and plan than the index probes themselves.
     """
     qs = Member.objects.filter(status__in=CURRENT_STATUSES).select_related("org")
-    if connection.vendor != "postgresql":
-        return list(qs.filter(id_number_hash__in=hashes))
-    return list(qs.filter(id_number_hash__in=RawSQL("SELECT unnest(%s::text[])", [hashes])))
+    if connection.vendor == "postgresql":
+        return list(qs.filter(id_number_hash__in=RawSQL("SELECT unnest(%s::text[])", [hashes])))
+    return list(qs.filter(id_number_hash__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(hashes)])))
 
 
 # ---------------------------------------------------------------------------------------
@@ -832,7 +836,7 @@ def _insert_rows(
 ) -> None:
     """The members and their `imported` history rows, as the ORM would write them, in bulk.
 
-    PostgreSQL: one COPY (psycopg 3); SQLite: executemany. `rows` are prepared by `_prepare`
+    PostgreSQL: one COPY (psycopg 3); SQLite: INSERTs of many rows each. `rows` are prepared by `_prepare`
     (values of `_ROW_ATTNAMES`); each gets the next of `cards` (one consecutive block, fixed
     width, so a range finds them). The history rows are built in SQL from the rows just
     written: the same payload as `_diff({}, ...)`, as every tracked field is non-null. Must run
@@ -848,10 +852,22 @@ def _insert_rows(
                 for row, card in zip(rows, cards, strict=True):
                     copy.write_row((*row, *fixed, card))
         else:
-            marks = ", ".join(["%s"] * len(_WRITE_FIELDS))
-            it = ((*row, *fixed, card) for row, card in zip(rows, cards, strict=True))
-            while batch := list(itertools.islice(it, WRITE_CHUNK)):
-                cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", batch)  # noqa: S608
+            # Many rows per INSERT rather than executemany: sqlite3 lets the GIL go for each
+            # statement, and with one statement per row every row of the writer thread waited for
+            # the importing thread's Python (up to sys.getswitchinterval(), 5 ms, each time).
+            width = len(_WRITE_FIELDS)
+            limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            per_statement = max(1, min(WRITE_CHUNK, limit // width))
+            row_marks = "(" + ", ".join(["%s"] * width) + ")"
+            pairs = zip(rows, cards, strict=True)
+            while chunk := list(itertools.islice(pairs, per_statement)):
+                params: list[Any] = []
+                for row, card in chunk:
+                    params += row
+                    params += fixed
+                    params.append(card)
+                values = ", ".join([row_marks] * len(chunk))
+                cur.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608
         cur.execute(
             *_history_sql(connection, actor=actor, note=note, first_card=cards[0], last_card=cards[-1], now=now)
         )
