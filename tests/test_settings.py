@@ -44,3 +44,19 @@ def test_database_and_redis_from_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "django.db.backends.postgresql"
     assert result.stdout.split()[3] == "celery"
+
+
+def _pg_options(tmp_path, url="postgres://u@127.0.0.1:5432/x", **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GONGHUI_", "DATABASE_URL", "REDIS_URL"))}
+    base.update({"GONGHUI_DATA_DIR": str(tmp_path), "DATABASE_URL": url, **env})
+    code = "from gonghui import settings as s; print(s.DATABASES['default'].get('OPTIONS', {}).get('options', ''))"
+    result = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, check=True)
+    return result.stdout.strip()
+
+
+def test_prepared_hot_reads_are_planned_once_unless_preparing_is_off(tmp_path):
+    assert _pg_options(tmp_path) == "-c plan_cache_mode=force_generic_plan"
+    assert _pg_options(tmp_path, "postgres://u@h:5432/x?options=-c%20statement_timeout%3D5000") == (
+        "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan"
+    )
+    assert _pg_options(tmp_path, GONGHUI_DB_PREPARE="0") == ""

@@ -132,6 +132,17 @@ if DATABASE_REPLICA_URL:
         DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("GONGHUI_DB_CONN_MAX_AGE", "60"))
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
+# The hottest reads are prepared once per connection on PostgreSQL (gonghui.core.fastsql); off
+# (GONGHUI_DB_PREPARE=0) for a pooler without prepared-statement support. Their best plan never
+# depends on the values (a key; a union's newest rows from its index), so they are planned once
+# as well: left to choose, PostgreSQL re-planned a roll page on every execution, a fifth of its
+# time. Django's own queries are never prepared, so no other plan is affected.
+GONGHUI_DB_PREPARE = _env_bool("GONGHUI_DB_PREPARE", default=True)
+for _database in DATABASES.values():
+    if GONGHUI_DB_PREPARE and _database["ENGINE"] == "django.db.backends.postgresql":
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
 DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
 
 # /bench/ping (a bare JSON view, the HTTP benchmark's baseline); off unless benchmarking.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from django.db import transaction
+import pytest
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -256,3 +257,20 @@ def test_member_detail_answers_as_the_framework_does(tree, api_as, monkeypatch):
     assert fast == slow
     assert [status for status, _, _ in fast] == [200, 404, 404, 200]
     assert served == [True, False, False, False]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan cache")
+def test_a_roll_page_is_planned_once_per_connection(tree, api_as):
+    # Left to choose, PostgreSQL re-planned the page statement on every request (see settings).
+    member_create(actor=tree.superuser, data=member_data(tree.union_a1, seq=1))
+    client = api_as(tree.officer_a)
+    for _ in range(8):
+        response = client.get("/members?limit=5")
+        assert response.status_code == 200 and len(response.json()["items"]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%ORDER BY (m.id + 0) DESC LIMIT%"],
+        )
+        plans = cursor.fetchall()
+    assert plans and all(custom == 0 and generic >= 8 for generic, custom in plans), plans

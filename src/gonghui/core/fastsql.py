@@ -7,17 +7,17 @@ cursor with `prepare=True` (parsed and planned once per connection, then only ex
 SQLite through Django's cursor. Parameters are always bound, never interpolated.
 
 A pooler in transaction mode must support protocol-level prepared statements (PgBouncer ≥ 1.21
-with max_prepared_statements) — or set GONGHUI_DB_PREPARE=0 to turn preparing off.
+with max_prepared_statements) — or set GONGHUI_DB_PREPARE=0 to turn preparing off. With preparing
+on, connections start with plan_cache_mode=force_generic_plan (settings): a statement sent here
+must have one plan that is right for any values.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
-
-PREPARE = os.environ.get("GONGHUI_DB_PREPARE", "1").strip().lower() not in {"0", "false", "no", "off"}
 
 
 def _prepared_cursor(connection):
@@ -34,7 +34,7 @@ def _prepared_cursor(connection):
 
 def fetchone(sql: str, params: list[Any] | tuple[Any, ...], using: str = "default") -> tuple | None:
     connection = connections[using]
-    if connection.vendor != "postgresql" or not PREPARE:
+    if connection.vendor != "postgresql" or not settings.GONGHUI_DB_PREPARE:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchone()
@@ -45,7 +45,7 @@ def fetchone(sql: str, params: list[Any] | tuple[Any, ...], using: str = "defaul
 
 def fetchall(sql: str, params: list[Any] | tuple[Any, ...], using: str = "default") -> list[tuple]:
     connection = connections[using]
-    if connection.vendor != "postgresql" or not PREPARE:
+    if connection.vendor != "postgresql" or not settings.GONGHUI_DB_PREPARE:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
