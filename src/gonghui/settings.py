@@ -143,6 +143,7 @@ for _database in DATABASES.values():
     if GONGHUI_DB_PREPARE and _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan".strip()
+
 DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
 
 # /bench/ping (a bare JSON view, the HTTP benchmark's baseline); off unless benchmarking.

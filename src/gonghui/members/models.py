@@ -160,7 +160,7 @@ class Member(models.Model):
                 opclasses=["int8_ops", "varchar_pattern_ops", "int8_ops"],
             ),
             # Prefix search (LIKE 'x%'): PostgreSQL uses a btree for it only with the pattern
-            # opclass (any collation other than "C"); SQLite ignores opclasses.
+            # opclass (any collation other than "C"); on SQLite these are empty (PrefixSearchIndex).
             PrefixSearchIndex(
                 fields=["name", "id"], name="member_name_prefix", opclasses=["varchar_pattern_ops", "int8_ops"]
             ),
