@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q, Value
 
 
 class PrefixSearchIndex(models.Index):
@@ -15,7 +16,8 @@ class PrefixSearchIndex(models.Index):
     from ~55,000 to ~30,000 rows/s).
     """
 
-    def _get_condition_sql(self, model, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return "0"
-        return super()._get_condition_sql(model, schema_editor)
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        empty = models.Index(fields=self.fields, name=self.name, condition=Q(Value(False)))  # WHERE 0
+        return empty.create_sql(model, schema_editor, using=using, **kwargs)
