@@ -32,3 +32,16 @@ def test_a_finished_job_shows_its_final_state(tree):
 
     seen = job_get_visible(actor=tree.officer_a, job_id=job.pk)
     assert (seen.state, seen.progress, seen.phase, seen.processed_rows) == (Job.State.SUCCEEDED, 100, "", 20)
+
+
+def test_progress_kept_off_the_row_is_seen_by_pollers_and_the_row_is_untouched(tree):
+    # given a job reporting from inside its own long transaction (row=False, as the import does)
+    job = job_create(actor=tree.officer_a, kind="member_import", org=tree.union_a1)
+    job_start(job=job, phase="读取文件")
+    job_progress(job=job, processed=300, total=1000, phase="校验并写入数据", progress=26, row=False)
+
+    # then pollers see the progress, while the row keeps what was last written to it
+    seen = job_get_visible(actor=tree.officer_a, job_id=job.pk)
+    assert (seen.processed_rows, seen.progress, seen.phase) == (300, 26, "校验并写入数据")
+    stored = Job.objects.get(pk=job.pk)
+    assert (stored.processed_rows, stored.phase) == (0, "读取文件")

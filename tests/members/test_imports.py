@@ -565,8 +565,9 @@ def test_job_records_progress_while_it_runs(tree, tmp_path, django_capture_on_co
     seen = []
     real = imports.job_progress
 
-    def spy(*, job, processed, total, phase=None, progress=None):
-        real(job=job, processed=processed, total=total, phase=phase, progress=progress)
+    def spy(*, job, processed, total, phase=None, progress=None, row=True):
+        assert row is False  # reported from inside the import's transaction: the cache only
+        real(job=job, processed=processed, total=total, phase=phase, progress=progress, row=row)
         polled = job_get_visible(actor=tree.officer_a, job_id=job.pk)
         seen.append((polled.phase, polled.processed_rows, polled.progress, polled.state))
 

@@ -29,13 +29,21 @@ def job_start(*, job: Job, phase: str = "") -> None:
 
 
 def job_progress(
-    *, job: Job, processed: int, total: int, phase: str | None = None, progress: int | None = None
+    *,
+    job: Job,
+    processed: int,
+    total: int,
+    phase: str | None = None,
+    progress: int | None = None,
+    row: bool = True,
 ) -> None:
     """Record progress so the page can poll it while the job runs.
 
     Kept in the cache as well as on the job's row: a job that writes inside one long transaction
     (a member import) updates its row only when that transaction ends, so pollers read the
-    cached figures (`jobs.selectors.job_get_visible`) until the job is finished.
+    cached figures (`jobs.selectors.job_get_visible`) until the job is finished. Such a job passes
+    row=False: its row update would be seen only at commit, when `job_finish` writes the row
+    anyway, and would hold the row's lock (on SQLite the table's, for shared-cache readers) meanwhile.
     """
     job.processed_rows = processed
     job.total_rows = total
@@ -44,7 +52,8 @@ def job_progress(
     job.progress = progress if progress is not None else (min(99, processed * 100 // total) if total else 0)
     figures = {"processed_rows": processed, "total_rows": total, "phase": job.phase, "progress": job.progress}
     cache.set(progress_cache_key(job.pk), figures, PROGRESS_TTL)
-    Job.objects.filter(pk=job.pk).update(**figures)
+    if row:
+        Job.objects.filter(pk=job.pk).update(**figures)
 
 
 def job_finish(*, job: Job, succeeded: bool, message: str, **counts: int) -> None:

@@ -1200,7 +1200,8 @@ def run_member_import(job: Job) -> None:
             return
 
         def on_progress(*, phase: str, processed: int, total: int, progress: int) -> None:
-            job_progress(job=job, processed=processed, total=total, phase=phase, progress=progress)
+            # Reported from inside the import's one transaction: the cache only (see job_progress).
+            job_progress(job=job, processed=processed, total=total, phase=phase, progress=progress, row=False)
 
         try:
             result = import_members_file(
