@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import IntegrityError
 
 from gonghui.core import pii
 from gonghui.core.errors import Forbidden, InvalidInput, NotFound
@@ -419,6 +420,34 @@ def test_someone_registered_while_the_file_is_written_rejects_it(tree, tmp_path,
     assert result.message == "导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告"
     assert Member.objects.filter(org=tree.union_a1).count() == 0
     assert member_count(tree.union_a1) == 0
+
+
+def test_a_write_failing_while_the_next_batch_waits_for_the_connection_reserves_nothing_more(
+    tree, tmp_path, monkeypatch
+):
+    # given a write that fails just after the importing thread looked for failures (the writer
+    # thread's race: on PostgreSQL the next statement would meet an aborted transaction)
+    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    real_settle = imports._Writer.settle
+
+    def settle_then_fail(writer):
+        real_settle(writer)
+        if writer.is_open and writer.rows >= 4 and writer._failure is None:
+            writer._failure = IntegrityError("duplicate key value (simulated)")
+
+    monkeypatch.setattr(imports._Writer, "settle", settle_then_fail)
+    reserved = []
+    real_allocate = imports.allocate_card_numbers
+    monkeypatch.setattr(imports, "allocate_card_numbers", lambda n: reserved.append(n) or real_allocate(n))
+    path = write_csv(tmp_path / "race.csv", [person(seq) for seq in range(1, 8)])
+
+    result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+
+    # then no card is reserved after the failure, and the import is rejected with nothing kept
+    assert reserved == [2]
+    assert (result.accepted, result.created) == (False, 0)
+    assert result.message == "导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告"
+    assert Member.objects.filter(org=tree.union_a1).count() == 0
 
 
 # --- permissions and scope ------------------------------------------------------------

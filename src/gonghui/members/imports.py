@@ -614,11 +614,15 @@ class _Writer:
 
     def _hand_over(self) -> None:
         rows, self.batch = self.batch, []
-        self.settle()
-        if not self.is_open:
-            return
-        with self.db:
-            cards = allocate_card_numbers(len(rows))
+        while True:
+            self.settle()
+            if not self.is_open:
+                return
+            with self.db:
+                if self.failed():  # the last write failed while this thread waited for the connection
+                    continue
+                cards = allocate_card_numbers(len(rows))
+                break
         if self._thread is None:
             self.connection.inc_thread_sharing()
             self._thread = threading.Thread(target=self._write_batches, name="member-import-writer", daemon=True)
