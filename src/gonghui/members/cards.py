@@ -10,22 +10,20 @@ from .models import CardNumberCounter
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # 2d with its digits summed
 
 
+def _luhn_sum(digits: str, *, rightmost_doubled: bool) -> int:
+    values = list(map(int, digits[::-1]))
+    doubled, plain = (values[0::2], values[1::2]) if rightmost_doubled else (values[1::2], values[0::2])
+    return sum(map(_DOUBLED.__getitem__, doubled)) + sum(plain)
+
+
 def luhn_digit(digits: str) -> str:
     """The Luhn check digit for `digits` (the rightmost digit is doubled)."""
-    values = list(map(int, digits[::-1]))
-    total = sum(map(_DOUBLED.__getitem__, values[0::2])) + sum(values[1::2])
-    return str((10 - total % 10) % 10)
+    return str(-_luhn_sum(digits, rightmost_doubled=True) % 10)
 
 
 def card_number_for(seq: int) -> str:
     body = f"{seq:012d}"
     return body + luhn_digit(body)
-
-
-def _luhn_sum(digits: str, *, rightmost_doubled: bool) -> int:
-    values = list(map(int, digits[::-1]))
-    doubled, plain = (values[0::2], values[1::2]) if rightmost_doubled else (values[1::2], values[0::2])
-    return sum(map(_DOUBLED.__getitem__, doubled)) + sum(plain)
 
 
 # The last three digits' part of the Luhn sum, for every ending 000-999 (the rightmost is doubled).
