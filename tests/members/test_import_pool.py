@@ -4,6 +4,7 @@ exactly the result, report and rows of the in-process path."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 
 import pytest
@@ -36,10 +37,12 @@ def _run(tree, path, monkeypatch, *, pool: bool, skip_invalid: bool):
     monkeypatch.setattr(imports, "DUPLICATE_BATCH", 3)
     monkeypatch.setattr(imports, "WRITE_BATCH", 5)  # several batches written while validating
     started = []
-    real = imports._start_pool
-    monkeypatch.setattr(imports, "_start_pool", lambda ctx, n: started.append(p := real(ctx, n)) or p)
+    real = imports._start_checkers
+    monkeypatch.setattr(imports, "_start_checkers", lambda ctx, n: started.append(p := real(ctx, n)) or p)
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=skip_invalid)
     assert (started[0] is not None) == pool
+    if pool:  # both processes ended on their own when the pipes closed (not killed after waiting)
+        assert started[0].exit_codes == [0, 0]
     return result
 
 
@@ -92,3 +95,44 @@ def test_pool_writes_decryptable_rows_and_history(tree, tmp_path, monkeypatch):
     for member in Member.objects.all():
         assert pii.keyed_hash(pii.decrypt(member.id_number_encrypted)) == member.id_number_hash
         assert member.events.get().kind == "imported"
+
+
+def _checking(monkeypatch, check_chunk) -> None:
+    monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0)
+    monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(imports, "POOL_CHUNK", 4)
+    monkeypatch.setattr(imports, "_check_chunk", check_chunk)  # inherited by the forked processes
+
+
+@pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
+def test_an_error_in_a_checking_process_fails_the_import_and_writes_nothing(tree, tmp_path, monkeypatch):
+    real = imports._check_chunk
+
+    def failing(chunk):
+        if any(row == 10 for row, _cells in chunk):
+            raise ValueError("broken cell reader")
+        return real(chunk)
+
+    _checking(monkeypatch, failing)
+    path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
+    with pytest.raises(imports._CheckerFailed, match="ValueError: broken cell reader"):
+        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+    assert not Member.objects.exists()
+    assert not multiprocessing.active_children()
+
+
+@pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
+def test_a_checking_process_that_dies_fails_the_import_instead_of_hanging(tree, tmp_path, monkeypatch):
+    real = imports._check_chunk
+
+    def dying(chunk):
+        if any(row == 10 for row, _cells in chunk):
+            os._exit(1)  # as if killed (out of memory)
+        return real(chunk)
+
+    _checking(monkeypatch, dying)
+    path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
+    with pytest.raises(imports._CheckerFailed, match="exited unexpectedly"):
+        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+    assert not Member.objects.exists()
+    assert not multiprocessing.active_children()
