@@ -22,7 +22,7 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -135,9 +135,12 @@ def _prepared(rows: Iterable[tuple[str, ...]], org_id: int) -> tuple[list[str], 
     return columns, out
 
 
-def _raw_load_seconds(columns: list[str], prepared: list[tuple], *, importer_cache: bool = False) -> float:
+def _raw_load_seconds(
+    columns: list[str], prepared: list[tuple], *, importer_cache: bool = False, before: Sequence[str] = ()
+) -> float:
     """Seconds for a raw load of the prepared rows (rolled back); with importer_cache on SQLite,
-    under the page cache the importer sets for its own write (`_sqlite_bulk_cache`)."""
+    under the page cache the importer sets for its own write (`_sqlite_bulk_cache`). The `before`
+    statements run first in the same transaction (and are rolled back with it), untimed."""
     from gonghui.members.imports import _sqlite_bulk_cache
     from gonghui.members.models import Member
 
@@ -150,6 +153,8 @@ def _raw_load_seconds(columns: list[str], prepared: list[tuple], *, importer_cac
             connection.cursor() as cur,
             _sqlite_bulk_cache() if importer_cache else nullcontext(),
         ):
+            for statement in before:
+                cur.execute(statement)
             started = time.perf_counter()
             if connection.vendor == "postgresql":
                 with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:

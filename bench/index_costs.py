@@ -17,12 +17,10 @@ docs/benchmarks.md ("Where PostgreSQL's COPY goes").
 
 from __future__ import annotations
 
-import time
-
-from django.db import connection, transaction
+from django.db import connection
 
 from .harness import Context, Result
-from .imports import _people, _prepared, _Rollback
+from .imports import _people, _prepared, _raw_load_seconds
 
 ROWS = {"smoke": 200, "small": 50_000, "1m": 100_000, "10m": 100_000}
 REPEATS = 2
@@ -56,28 +54,9 @@ def _droppable_indexes(table: str) -> list[tuple[str, str]]:
         return [(name, f"DROP INDEX {qn(name)}") for (name,) in cur.fetchall()]
 
 
-def _load_seconds(table: str, columns: list[str], prepared: list[tuple], drops: list[str]) -> float:
+def _load_seconds(columns: list[str], prepared: list[tuple], drops: list[str]) -> float:
     """Best of REPEATS raw loads of `prepared` after `drops`, each rolled back with them."""
-    best = float("inf")
-    cols = ", ".join(columns)
-    for _ in range(REPEATS):
-        try:
-            with transaction.atomic(), connection.cursor() as cur:
-                for statement in drops:
-                    cur.execute(statement)
-                started = time.perf_counter()
-                if connection.vendor == "postgresql":
-                    with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                        for row in prepared:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", prepared)
-                best = min(best, time.perf_counter() - started)
-                raise _Rollback
-        except _Rollback:
-            pass
-    return best
+    return min(_raw_load_seconds(columns, prepared, before=drops) for _ in range(REPEATS))
 
 
 def run(ctx: Context) -> None:
@@ -91,8 +70,8 @@ def run(ctx: Context) -> None:
     columns, prepared = _prepared(list(_people(k)), org.pk)
     indexes = _droppable_indexes(table)
     every_drop = [statement for _, statement in indexes]
-    floor = _load_seconds(table, columns, prepared, every_drop)
-    full = _load_seconds(table, columns, prepared, [])
+    floor = _load_seconds(columns, prepared, every_drop)
+    full = _load_seconds(columns, prepared, [])
     per_row = 1e6 / k
     ctx.add(
         Result(
@@ -108,7 +87,7 @@ def run(ctx: Context) -> None:
     ctx.add(Result("indexes", "raw load, every index", full * per_row, "µs/row"))
     for name, _statement in indexes:
         kept = [statement for other, statement in indexes if other != name]
-        seconds = _load_seconds(table, columns, prepared, kept)
+        seconds = _load_seconds(columns, prepared, kept)
         ctx.add(
             Result(
                 "indexes",

@@ -97,42 +97,40 @@ def test_pool_writes_decryptable_rows_and_history(tree, tmp_path, monkeypatch):
         assert member.events.get().kind == "imported"
 
 
-def _checking(monkeypatch, check_chunk) -> None:
+def _import_with_checks_failing_at_row_10(tree, tmp_path, monkeypatch, fail) -> None:
+    """An import through the checking processes whose chunk holding row 10 calls `fail` first."""
+    real = imports._check_chunk
+
+    def check_chunk(chunk):
+        if any(row == 10 for row, _cells in chunk):
+            fail()
+        return real(chunk)
+
     monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0)
     monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
     monkeypatch.setattr(imports, "POOL_CHUNK", 4)
     monkeypatch.setattr(imports, "_check_chunk", check_chunk)  # inherited by the forked processes
+    path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
+    import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
 
 
 @pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
 def test_an_error_in_a_checking_process_fails_the_import_and_writes_nothing(tree, tmp_path, monkeypatch):
-    real = imports._check_chunk
+    def broken():
+        raise ValueError("broken cell reader")
 
-    def failing(chunk):
-        if any(row == 10 for row, _cells in chunk):
-            raise ValueError("broken cell reader")
-        return real(chunk)
-
-    _checking(monkeypatch, failing)
-    path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
     with pytest.raises(imports._CheckerFailed, match="ValueError: broken cell reader"):
-        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+        _import_with_checks_failing_at_row_10(tree, tmp_path, monkeypatch, broken)
     assert not Member.objects.exists()
     assert not multiprocessing.active_children()
 
 
 @pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
 def test_a_checking_process_that_dies_fails_the_import_instead_of_hanging(tree, tmp_path, monkeypatch):
-    real = imports._check_chunk
+    def killed():
+        os._exit(1)  # as if killed (out of memory)
 
-    def dying(chunk):
-        if any(row == 10 for row, _cells in chunk):
-            os._exit(1)  # as if killed (out of memory)
-        return real(chunk)
-
-    _checking(monkeypatch, dying)
-    path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
     with pytest.raises(imports._CheckerFailed, match="exited unexpectedly"):
-        import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
+        _import_with_checks_failing_at_row_10(tree, tmp_path, monkeypatch, killed)
     assert not Member.objects.exists()
     assert not multiprocessing.active_children()
