@@ -134,3 +134,20 @@ def test_a_checking_process_that_dies_fails_the_import_instead_of_hanging(tree, 
         _import_with_checks_failing_at_row_10(tree, tmp_path, monkeypatch, killed)
     assert not Member.objects.exists()
     assert not multiprocessing.active_children()
+
+
+@pytest.mark.skipif(threading.active_count() > 1, reason="the pool is used only from a single-threaded process")
+@pytest.mark.parametrize("pool", [False, True])
+def test_a_file_broken_half_way_is_rejected_whole_with_or_without_checking_processes(tree, tmp_path, monkeypatch, pool):
+    # given a CSV whose 15th data row holds a cell longer than any CSV field may be
+    rows = [person(i) for i in range(1, 30)]
+    rows[14] = person(15, 工作单位="厂" * 200_000)
+    path = write_csv(tmp_path / "members.csv", rows)
+
+    result = _run(tree, path, monkeypatch, pool=pool, skip_invalid=True)
+
+    # then the file is refused as a whole, nothing is written, no checking process is left
+    assert not result.accepted and result.created == 0
+    assert result.message.startswith("CSV 格式有误")
+    assert not Member.objects.exists()
+    assert not multiprocessing.active_children()

@@ -1126,7 +1126,7 @@ def _checker_main(conn, inherited: list, ctx: _RowContext) -> None:
             except Exception as exc:  # raised again in the importing process (_Checkers.results)
                 checked = _CheckerFailed(f"{type(exc).__name__}: {exc}")
             conn.send(checked)
-    except (EOFError, BrokenPipeError):  # the import has finished or stopped
+    except (EOFError, OSError):  # the import has finished or stopped (pipe closed or reset)
         return
 
 
