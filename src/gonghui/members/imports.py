@@ -1138,11 +1138,12 @@ class _Checkers:
     """Forked checking processes with one pipe each, one chunk in flight per process.
 
     Plain pipes instead of `multiprocessing.Pool`: the pool's three helper threads (tasks,
-    results, workers) took the GIL from the importing and writing threads for every chunk
-    (the importing process's CPU went from ~49 to ~45 µs a row without them). Chunks go round the processes in file order and their results
-    are read back in the same order, so rows are judged in file order. A process's next chunk is
-    sent as soon as its last result is read, before that result is judged; a process that dies
-    ends the import with an error instead of leaving it waiting.
+    results, workers) took the GIL from the importing and writing threads for every chunk (the
+    importing process's CPU went from ~49 to ~45 µs a row without them). Chunks go round the
+    processes in file order and their results are read back in the same order, so rows are
+    judged in file order. A process's next chunk is sent as soon as its last result is read,
+    before that result is judged; a process that dies ends the import with an error instead of
+    leaving it waiting.
     """
 
     def __init__(self, ctx: _RowContext, count: int) -> None:
