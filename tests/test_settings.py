@@ -10,7 +10,8 @@ def load_settings(tmp_path, **env):
     base.update({"GONGHUI_DATA_DIR": str(tmp_path), **env})
     code = (
         "from gonghui import settings as s;"
-        "print(s.DATABASES['default']['ENGINE'], s.LANGUAGE_CODE, s.TIME_ZONE, s.GONGHUI_JOB_RUNNER, bool(s.PII_KEY))"
+        "print(s.DATABASES['default']['ENGINE'], s.LANGUAGE_CODE, s.TIME_ZONE, s.GONGHUI_JOB_RUNNER, bool(s.PII_KEY),"
+        " s.CACHES['default']['BACKEND'])"
     )
     return subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, check=False)
 
@@ -18,7 +19,10 @@ def load_settings(tmp_path, **env):
 def test_embedded_default_generates_keys_into_the_data_dir(tmp_path):
     result = load_settings(tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "zh-hans", "Asia/Shanghai", "thread", "True"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3", "zh-hans", "Asia/Shanghai", "thread", "True",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ]  # fmt: skip
     assert (tmp_path / "pii.key").stat().st_mode & 0o777 == 0o600
     first = (tmp_path / "pii.key").read_text()
     load_settings(tmp_path)
@@ -44,6 +48,7 @@ def test_database_and_redis_from_environment(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "django.db.backends.postgresql"
     assert result.stdout.split()[3] == "celery"
+    assert result.stdout.split()[5] == "gonghui.core.cache.RedisCache"
 
 
 def _pg_options(tmp_path, url="postgres://u@127.0.0.1:5432/x", **env):
