@@ -114,6 +114,32 @@ def test_a_record_is_the_source_of_at_most_one_transfer(tree):
     assert Member.objects.filter(transferred_from__isnull=True).count() == 1
 
 
+def test_the_database_keeps_one_current_record_per_person_and_any_number_of_closed_ones(tree):
+    member = member_create(actor=tree.officer_a, data=member_data(tree.union_a1))
+
+    def copy(n: int, status: str) -> Member:
+        record = Member.objects.get(pk=member.pk)
+        record.pk, record.card_number, record.status = None, f"X{n:012d}", status
+        return record
+
+    # Written past the services (which check first), so only the unique index stands in the way.
+    for n, status in enumerate(["withdrawn", "transferred", "withdrawn"]):
+        copy(n, status).save()
+    with pytest.raises(IntegrityError, match=r"one_current_membership_per_person|id_number_hash"), transaction.atomic():
+        copy(9, "retained").save()
+    member.status = "withdrawn"
+    member.save()
+    copy(10, "retained").save()  # the person's only current record now
+    records = Member.objects.filter(id_number_hash=member.id_number_hash)
+    assert sorted(records.values_list("status", flat=True)) == [
+        "retained",
+        "transferred",
+        "withdrawn",
+        "withdrawn",
+        "withdrawn",
+    ]
+
+
 def test_transfer_to_union_outside_scope_is_not_found(tree):
     member = member_create(actor=tree.officer_a, data=member_data(tree.union_a1))
     with pytest.raises(NotFound):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.ethnicity import ETHNICITY_CHOICES
@@ -138,7 +138,7 @@ class Member(models.Model):
             ),
             # Exact-match lookups declared here, not as db_index/unique on the fields: on PostgreSQL
             # those add a second `_like` (pattern) index per field, ~40% of the roll's index size.
-            models.Index(fields=["id_number_hash"], name="member_id_hash"),
+            # (ID number lookups use one_current_membership_per_person below, which leads with the hash.)
             models.Index(fields=["phone"], name="member_phone"),
             # A union's roll newest-first, in the keyset order `id + 0` (see members.selectors):
             # the primary key cannot provide that order, so PostgreSQL reads the union's rows from
@@ -177,9 +177,13 @@ class Member(models.Model):
                 condition=models.Q(transferred_from__isnull=False),
                 name="member_transferred_from_unique",
             ),
+            # One current record per person: unique over (hash, true) for current records, while a
+            # closed record's second part is NULL, which never equals another. Unlike a partial
+            # unique index it holds every record, so it also serves all lookups by ID number —
+            # the roll keeps one index on the hash instead of two (an import wrote both per row).
             models.UniqueConstraint(
-                fields=["id_number_hash"],
-                condition=models.Q(status__in=["active", "retained"]),
+                F("id_number_hash"),
+                Case(When(status__in=CURRENT_STATUSES, then=Value(True)), output_field=models.BooleanField()),
                 name="one_current_membership_per_person",
             ),
         ]
