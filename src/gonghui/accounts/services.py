@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import secrets
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import fastsql
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.core.localcache import LocalMirror
 
 from .models import ApiToken, AuditLog, Role, User
 from .permissions import require_manage_accounts
@@ -218,13 +220,16 @@ def _token_sql() -> str:
 
 
 # Token → user, cached briefly in Django's cache (per process with the default local-memory
-# cache; shared by every process with REDIS_URL). Saving or deleting the token or its account
-# (revoking, deactivating, a role or union change, a password change) deletes the entry at once
-# from this process's cache — from every process's when the cache is Redis; otherwise other
-# processes notice within TOKEN_CACHE_SECONDS. A union moved in the tree (its path rewritten by
-# one UPDATE, no per-row signal) is seen by cached tokens within TOKEN_CACHE_SECONDS too.
+# cache; shared by every process with REDIS_URL), and in front of it in each process's own copy
+# (core.localcache: no round trip to Redis, no unpickling, on every API request). Saving or
+# deleting the token or its account (revoking, deactivating, a role or union change, a password
+# change) deletes the entry at once from this process's caches — from every process's when the
+# cache is Redis (the copies hear of it over Redis pub/sub); otherwise other processes notice
+# within TOKEN_CACHE_SECONDS. A union moved in the tree (its path rewritten by one UPDATE, no
+# per-row signal) is seen by cached tokens within TOKEN_CACHE_SECONDS too.
 TOKEN_CACHE_SECONDS = settings.GONGHUI_TOKEN_CACHE_SECONDS
 _TOKEN_CACHE_PREFIX = "gonghui:token:"  # noqa: S105 - a cache key prefix
+_TOKENS = LocalMirror("gonghui:forget:token", ttl=TOKEN_CACHE_SECONDS)
 
 
 def _token_cache_key(digest: str) -> str:
@@ -240,8 +245,13 @@ def token_cache_forget(*digests: str) -> None:
     """
     if digests:
         keys = [_token_cache_key(d) for d in digests]
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+        _forget_keys(keys)
+        transaction.on_commit(lambda: _forget_keys(keys))
+
+
+def _forget_keys(keys: list[str]) -> None:
+    cache.delete_many(keys)
+    _TOKENS.forget(keys)
 
 
 def _forget_token(sender, instance: ApiToken, **kwargs) -> None:
@@ -262,32 +272,60 @@ pre_delete.connect(_forget_user_tokens, sender=User, dispatch_uid="gonghui-token
 def token_authenticate(raw: str) -> User | None:
     """The active user holding this unrevoked token (with its union loaded), or None.
 
-    A hit in the token cache (see TOKEN_CACHE_SECONDS) answers without the database; a miss
+    A hit in this process's copy or in the token cache (see TOKEN_CACHE_SECONDS) answers without
+    the database, as a copy of the account for this request alone; a miss
     reads token, account and union in one statement composed once per process (prepared once
     per connection on PostgreSQL, see core.fastsql). Unknown tokens are never cached.
     """
     digest = ApiToken.digest_of(raw)
     now = timezone.now()
     key = _token_cache_key(digest)
-    if TOKEN_CACHE_SECONDS > 0:
-        cached = cache.get(key)
-        if cached is not None:
+    if TOKEN_CACHE_SECONDS <= 0:
+        user, token = _token_lookup(digest)
+        if user is None or token is None:
+            return None
+        _touch(token.pk, token.last_used_at, now)
+        return user
+    mirrored = _TOKENS.get(key)
+    if mirrored is not None and now - mirrored[1] <= _TOUCH_EVERY:
+        return _own_copy(mirrored[2])
+    generation = _TOKENS.generation
+    cached = cache.get(key)
+    if cached is None or now - cached[1] > _TOUCH_EVERY:
+        if cached is None:
+            user, token = _token_lookup(digest)
+            if user is None or token is None:
+                return None
+            token_id, last_used_at = token.pk, token.last_used_at
+        else:
             token_id, last_used_at, user = cached
-            if now - last_used_at <= dt.timedelta(minutes=5):
-                return user
-            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-            cache.set(key, (token_id, now, user), TOKEN_CACHE_SECONDS)
-            return user
-    user, token = _token_lookup(digest)
-    if user is None or token is None:
-        return None
-    last_used_at = token.last_used_at
-    if last_used_at is None or now - last_used_at > dt.timedelta(minutes=5):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        last_used_at = now
-    if TOKEN_CACHE_SECONDS > 0:
-        cache.set(key, (token.pk, last_used_at, user), TOKEN_CACHE_SECONDS)
-    return user
+        if _touch(token_id, last_used_at, now):
+            last_used_at = now
+        cached = (token_id, last_used_at, user)
+        cache.set(key, cached, TOKEN_CACHE_SECONDS)
+    _TOKENS.put(key, cached, generation)
+    return _own_copy(cached[2])
+
+
+_TOUCH_EVERY = dt.timedelta(minutes=5)  # how often a token's last_used_at is written
+
+
+def _touch(token_id: int, last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Record the token's use if the last record is older than _TOUCH_EVERY; whether it did."""
+    if last_used_at is not None and now - last_used_at <= _TOUCH_EVERY:
+        return False
+    ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return True
+
+
+def _own_copy(user: User) -> User:
+    """A copy for one request (with its own copy of the union): what a request caches on its account
+    or changes on it must not reach the process's next requests."""
+    mine = copy.copy(user)
+    org = mine._state.fields_cache.get("org")
+    if org is not None:
+        mine._state.fields_cache["org"] = copy.copy(org)
+    return mine
 
 
 def _token_lookup(digest: str) -> tuple[User | None, ApiToken | None]:
