@@ -219,7 +219,8 @@ GONGHUI_SITE_URL = os.environ.get("GONGHUI_SITE_URL", "http://127.0.0.1:8000")
 GONGHUI_PERIODIC_IN_PROCESS = _env_bool("GONGHUI_PERIODIC_IN_PROCESS", default=True)
 
 # API tokens: how long a token → account lookup is cached (a revocation clears it at once in this
-# process and in Redis; other processes' local caches within this many seconds).
+# process, and with Redis in every process — over pub/sub, see core.localcache; without Redis other
+# processes' caches within this many seconds).
 GONGHUI_TOKEN_CACHE_SECONDS = int(os.environ.get("GONGHUI_TOKEN_CACHE_SECONDS", "10"))
 
 # Login lockout: this many failures within the window lock the account for the window.
