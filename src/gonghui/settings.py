@@ -223,6 +223,10 @@ GONGHUI_PERIODIC_IN_PROCESS = _env_bool("GONGHUI_PERIODIC_IN_PROCESS", default=T
 # processes' caches within this many seconds).
 GONGHUI_TOKEN_CACHE_SECONDS = int(os.environ.get("GONGHUI_TOKEN_CACHE_SECONDS", "10"))
 
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). With 0 the client
+# address (audit records, per-IP limits) is REMOTE_ADDR: behind a proxy every caller would share it.
+GONGHUI_TRUSTED_PROXIES = int(os.environ.get("GONGHUI_TRUSTED_PROXIES", "0"))
+
 # Login lockout: this many failures within the window lock the account for the window.
 GONGHUI_LOGIN_MAX_FAILURES = int(os.environ.get("GONGHUI_LOGIN_MAX_FAILURES", "5"))
 GONGHUI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGHUI_LOGIN_LOCK_MINUTES", "15"))

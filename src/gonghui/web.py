@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -136,4 +137,12 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """The caller's address, for audit records and per-IP limits: the entry the nearest trusted
+    proxy added to X-Forwarded-For (GONGHUI_TRUSTED_PROXIES of them, e.g. 1 behind nginx), or
+    REMOTE_ADDR when no proxy is trusted — a client can forge every earlier entry."""
+    proxies = settings.GONGHUI_TRUSTED_PROXIES
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR")

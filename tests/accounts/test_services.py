@@ -102,3 +102,15 @@ def test_assistance_right_is_granted_by_an_admin_and_audited(tree, client):
     token = token_issue(user=helper)
     me = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert me["can_access_assistance"] is True
+
+
+def test_the_login_page_audits_the_address_nginx_saw(tree, client, settings):
+    settings.GONGHUI_TRUSTED_PROXIES = 1
+    response = client.post(
+        "/accounts/login/",
+        {"username": "officer_a", "password": PASSWORD},
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9",
+    )
+    assert response.status_code == 302
+    assert AuditLog.objects.get(action="login", actor=tree.officer_a).ip == "203.0.113.9"

@@ -75,6 +75,38 @@ def test_three_steps_from_a_qr_code_for_a_new_worker(client, tree, sms_outbox):
     assert application.new_employment_form == "delivery_rider" and application.is_migrant_worker
 
 
+@pytest.mark.django_db
+def test_behind_nginx_each_phone_has_its_own_per_ip_code_limit(client, tree, sms_outbox, settings):
+    # Every request reaches the app from nginx's address; the per-IP SMS limit must count the
+    # address nginx appended to X-Forwarded-For, or one busy hour would lock every phone out.
+    settings.GONGHUI_TRUSTED_PROXIES = 1
+    settings.GONGHUI_SMS_CODE_PER_IP_HOUR = 2
+    invite = services.invite_ensure(actor=tree.officer_a, org=tree.union_a1)
+    apply_url = f"/m/join/u/{invite.token}/apply/"
+
+    def send_code(phone: str, forwarded: str):
+        data = {"u-phone": phone, "v-name": "新职工", **FIELDS, "action": "send_code"}
+        return client.post(apply_url, data, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for n in range(2):
+        assert send_code(f"1365555000{n}", "6.6.6.6, 10.0.0.1").status_code == 200
+    assert len(sms_outbox) == 2
+    refused = send_code("13655550003", "10.0.0.1")  # the third from that phone's address
+    assert refused.status_code == 200 and "过于频繁" in text(refused)
+    assert len(sms_outbox) == 2
+    send_code("13655550004", "6.6.6.6, 10.0.0.2")  # another phone behind the same nginx
+    assert len(sms_outbox) == 3
+
+
+def test_a_refused_code_request_is_shown_beside_the_form_keeping_what_was_typed(client, tree, sms_outbox):
+    invite = services.invite_ensure(actor=tree.officer_a, org=tree.union_a1)
+    data = {"u-phone": "12345", "v-name": "新职工", **FIELDS, "action": "send_code"}
+    response = client.post(f"/m/join/u/{invite.token}/apply/", data)
+    assert response.status_code == 200  # was a 500: the unbound form could not take the error
+    assert "手机号码应为11位中国大陆手机号" in text(response) and "望京快送有限公司" in text(response)
+    assert sms_outbox == []
+
+
 def test_form_errors_keep_nothing_half_done(client, tree):
     invite = services.invite_ensure(actor=tree.officer_a, org=tree.union_a1)
     response = client.post(

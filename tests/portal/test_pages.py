@@ -271,7 +271,7 @@ def test_pages_render_at_phone_width_markup(client, bound):
 
 
 def test_client_ip_behind_a_trusted_proxy(rf, settings):
-    from gonghui.portal.conf import client_ip
+    from gonghui.web import client_ip
 
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 10.1.2.3", REMOTE_ADDR="127.0.0.1")
     assert client_ip(request) == "127.0.0.1"  # no proxy trusted: the header may be forged

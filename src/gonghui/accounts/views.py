@@ -6,17 +6,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.web import officer_view, run_service
+from gonghui.web import client_ip, officer_view, run_service
 
 from .forms import AccountCreateForm, AccountEditForm, LoginForm
 from .selectors import account_get_visible, account_list_visible_to
 from .services import LoginLocked, login_check, officer_create, officer_update
 
 ACCOUNT_LIST_LIMIT = 500
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 def login_view(request):

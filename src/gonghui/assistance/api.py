@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
+from gonghui.web import client_ip
 
 from . import services
 from .models import FileEvent, HardshipFile, HomeVisit, HouseholdMember, LivingStandard, Pairing, PairingVisit
@@ -463,7 +464,7 @@ def file_create(request, payload: FileCreateIn):
     description="每次查看记入审计日志（查看帮扶个人信息）。",
 )
 def file_get(request, file_id: int):
-    return file_view(actor=request.auth, file_id=file_id, ip=request.META.get("REMOTE_ADDR"), via="api")
+    return file_view(actor=request.auth, file_id=file_id, ip=client_ip(request), via="api")
 
 
 @router.patch("/files/{file_id}", response={200: FileDetailOut, **WRITE_ERRORS}, summary="修改档案（草稿或退回）")

@@ -16,9 +16,10 @@ from ninja import Field, Router, Schema, Status
 from gonghui.core.api_schemas import READ_ERRORS, InputSchema, error_responses
 from gonghui.core.phone import mask_mobile
 from gonghui.members.models import Member
+from gonghui.web import client_ip
 
 from . import services
-from .conf import client_ip, limit
+from .conf import limit
 from .models import WorkerAccount
 from .selectors import current_member
 from .web import require_worker

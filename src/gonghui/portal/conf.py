@@ -23,9 +23,6 @@ DEFAULTS: dict[str, int] = {
     # Member card QR token lifetime.
     "GONGHUI_CARD_TOKEN_MAX_AGE_SECONDS": 300,
     "GONGHUI_CARD_REFRESH_SECONDS": 60,
-    # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). With 0 the
-    # client address is REMOTE_ADDR; behind a proxy that would put every phone under one IP limit.
-    "GONGHUI_TRUSTED_PROXIES": 0,
 }
 
 
@@ -34,14 +31,3 @@ def limit(name: str) -> int:
     if value is None:
         value = os.environ.get(name) or DEFAULTS[name]
     return int(value)
-
-
-def client_ip(request) -> str | None:
-    """The caller's address for the per-IP limits: the entry the nearest trusted proxy added to
-    X-Forwarded-For, or REMOTE_ADDR when no proxy is trusted (a client can forge the rest)."""
-    proxies = limit("GONGHUI_TRUSTED_PROXIES")
-    if proxies > 0:
-        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR")

@@ -22,10 +22,10 @@ from gonghui.core.qr import qr_svg
 from gonghui.notifications import selectors as inbox_selectors
 from gonghui.notifications import services as inbox_services
 from gonghui.notifications.views import inbox_context
-from gonghui.web import form_errors_from, is_htmx, run_service
+from gonghui.web import client_ip, form_errors_from, is_htmx, run_service
 
 from . import selectors, services
-from .conf import client_ip, limit
+from .conf import limit
 from .forms import (
     ChangePasswordForm,
     CodeLoginForm,
