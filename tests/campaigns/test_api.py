@@ -167,11 +167,15 @@ def test_budget_exceeded_is_409(client, rights, world):
             **a,
         )
         ids.append(r.json()["id"])
+    own = client.post(f"/api/v1/campaigns/grants/{ids[0]}/approve", {}, content_type="application/json", **a)
+    assert own.status_code == 403  # four eyes: the proposer does not approve
+    assert "不能批准自己申报的救助" in own.json()["error"]["message"]
+    c = bearer(rights.city_admin)
     assert (
-        client.post(f"/api/v1/campaigns/grants/{ids[0]}/approve", {}, content_type="application/json", **a).status_code
+        client.post(f"/api/v1/campaigns/grants/{ids[0]}/approve", {}, content_type="application/json", **c).status_code
         == 200
     )
-    second = client.post(f"/api/v1/campaigns/grants/{ids[1]}/approve", {}, content_type="application/json", **a)
+    second = client.post(f"/api/v1/campaigns/grants/{ids[1]}/approve", {}, content_type="application/json", **c)
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "budget_exceeded" and "预算不足" in second.json()["error"]["message"]
 

@@ -162,12 +162,25 @@ def test_single_propose_page_for_applications(client, rights):
     assert grant.source == "application" and grant.amount == 3000
 
 
+def test_the_proposer_sees_no_approve_form_and_cannot_post_one(client, rights, world):
+    campaign, _allocation, deep, _relative = world
+    grant = services.grant_propose(actor=rights.officer_a, campaign=campaign, data={"hardship_file": deep.pk})
+    client.force_login(rights.officer_a)
+    page = client.get(f"/campaigns/grants/{grant.pk}/").content.decode()
+    assert 'data-testid="action-approve"' not in page and 'data-testid="action-reject"' in page
+    assert "请由其他有审批权的工作人员批准" in page
+    response = client.post(f"/campaigns/grants/{grant.pk}/approve/", {"approve-note": "同意"}, follow=True)
+    assert "当前状态下不能进行此操作" in response.content.decode()  # the service refuses it too (test_services)
+    grant.refresh_from_db()
+    assert grant.state == "proposed"
+
+
 def test_payment_roll_download(client, rights, world):
     campaign, _, deep, relative = world
     g1 = services.grant_propose(actor=rights.officer_a, campaign=campaign, data={"hardship_file": deep.pk})
     g2 = services.grant_propose(actor=rights.officer_a, campaign=campaign, data={"hardship_file": relative.pk})
-    services.grant_approve(actor=rights.officer_a, grant=g1)
-    services.grant_approve(actor=rights.officer_a, grant=g2)
+    services.grant_approve(actor=rights.city_admin, grant=g1)  # four eyes: not the proposer
+    services.grant_approve(actor=rights.city_admin, grant=g2)
     services.grant_pay(
         actor=rights.officer_a, grant=g1, method="bank_transfer", paid_on="2026-01-09", paid_amount="950", now=NOW
     )

@@ -74,7 +74,7 @@ def test_open_needs_a_budget_and_close_needs_no_pending(rights):
     with pytest.raises(Conflict) as exc:
         services.campaign_close(actor=rights.officer_a, campaign=campaign)
     assert exc.value.code == "grants_pending"
-    services.grant_approve(actor=rights.officer_a, grant=grant)
+    services.grant_approve(actor=rights.city_admin, grant=grant)  # four eyes: not the proposer
     closed = services.campaign_close(actor=rights.officer_a, campaign=campaign)
     assert closed.state == "closed"
     with pytest.raises(Conflict):
@@ -224,6 +224,18 @@ def test_one_grant_per_person_is_a_database_constraint(rights, running):
     services.grant_reject(actor=rights.officer_a, grant=grant, reason="不符合条件")
     again = services.grant_propose(actor=rights.officer_a1, campaign=campaign, data={"hardship_file": deep.pk})
     assert again.state == "proposed"
+
+
+def test_whoever_proposed_a_grant_cannot_approve_it(rights, running):
+    campaign, allocation, deep, _ = running
+    grant = services.grant_propose(
+        actor=rights.officer_a, campaign=campaign, data={"hardship_file": deep.pk, "amount": "2000"}
+    )
+    with pytest.raises(Forbidden, match="不能批准自己申报的救助"):
+        services.grant_approve(actor=rights.officer_a, grant=grant)
+    assert reload(grant).state == "proposed" and reload(allocation).committed_amount == money(0)
+    assert services.grant_approve(actor=rights.city_admin, grant=grant).state == "approved"
+    assert reload(grant).decided_by == rights.city_admin
 
 
 def test_approve_commits_budget_and_refuses_past_the_allocation(rights, running):

@@ -102,7 +102,9 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
         actor = union_officer if file.org_id == union.pk else district_officer
         grant = services.grant_propose(actor=actor, campaign=warmth, data={"hardship_file": file.pk})
         counts["grants"] += 1
-        _walk(grant, next(states), district_officer, actor, next(methods), day=f"{YEAR}-01-{15 + n % 12:02d}")
+        # Four eyes: a grant the district proposed itself is decided by the city.
+        decider = city_admin if actor == district_officer else district_officer
+        _walk(grant, next(states), decider, actor, next(methods), day=f"{YEAR}-01-{15 + n % 12:02d}")
 
     # ---- 金秋助学 (district) ------------------------------------------------------------------
     education = services.campaign_create(
@@ -146,9 +148,7 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
             },
         )
         counts["grants"] += 1
-        _walk(
-            grant, next(edu_states), district_officer, district_officer, "bank_transfer", day=f"{YEAR}-09-{10 + n:02d}"
-        )
+        _walk(grant, next(edu_states), city_admin, district_officer, "bank_transfer", day=f"{YEAR}-09-{10 + n:02d}")
 
     # ---- 医疗救助 (district, open to applications) --------------------------------------------
     medical = services.campaign_create(
@@ -187,9 +187,7 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
             },
         )
         counts["grants"] += 1
-        _walk(
-            grant, next(med_states), district_officer, district_officer, "bank_transfer", day=f"{YEAR}-0{4 + n % 5}-18"
-        )
+        _walk(grant, next(med_states), city_admin, district_officer, "bank_transfer", day=f"{YEAR}-0{4 + n % 5}-18")
     counts["allocations"] = BudgetAllocation.objects.filter(campaign__in=(warmth, education, medical)).count()
     counts["grants"] = Grant.objects.filter(campaign__in=(warmth, education, medical)).count()
     return counts

@@ -694,6 +694,9 @@ def grant_approve(*, actor, grant: Grant, note: str = "", now: dt.datetime | Non
         grant = _lock_person(grant)
         if grant.state != GrantState.PROPOSED:
             raise _state_conflict(grant.get_state_display(), _("批准"))
+        # Four eyes on money (as for medical-aid claims): whoever proposed a grant does not also approve it.
+        if grant.proposed_by_id is not None and grant.proposed_by_id == actor.pk:
+            raise Forbidden(_("不能批准自己申报的救助，请由其他工作人员审批"))
         if grant.campaign.state != CampaignState.OPEN:
             raise _state_conflict(grant.campaign.get_state_display(), _("批准救助"))
         if grant.source == GrantSource.HARDSHIP_FILE:

@@ -477,7 +477,8 @@ def _grant_forms(actor, grant: Grant, data=None, files=None, which: str = "") ->
     decider = in_scope(actor, grant.allocation.org)
     if grant.state == GrantState.PROPOSED:
         if decider and grant.campaign.state == CampaignState.OPEN:
-            out["approve"] = ApproveForm(bind("approve")[0], prefix="approve")
+            if grant.proposed_by_id != actor.pk:  # four eyes: the proposer does not approve
+                out["approve"] = ApproveForm(bind("approve")[0], prefix="approve")
             out["reject"] = ReasonForm(bind("reject")[0], prefix="reject")
         out["cancel"] = ReasonForm(bind("cancel")[0], prefix="cancel")
     elif grant.state == GrantState.APPROVED:
