@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from typing import Any
 
@@ -45,6 +46,7 @@ class LocalMirror:
         self._listening = False
         self._heard_at = 0.0
         self._publisher: Any = None
+        self._sender = ""  # this process's mirror on the channel: its own messages are not news
         self._stop = threading.Event()
 
     # -- reads and writes ------------------------------------------------------------------------
@@ -88,7 +90,7 @@ class LocalMirror:
         self._drop(keys)
         if self._url():
             try:
-                self._publisher_client().publish(self.channel, "\n".join(keys))
+                self._publisher_client().publish(self.channel, "\n".join([self._sender, *keys]))
             except Exception:  # Redis down: every listener stops serving from its copy anyway
                 logger.warning("could not announce forgotten cache keys on %s", self.channel, exc_info=True)
 
@@ -124,6 +126,7 @@ class LocalMirror:
             self._generation += 1
             self._listening = False
             self._publisher = None
+            self._sender = uuid.uuid4().hex
             self._stop = threading.Event()
             self._pid = pid
             if self._url():
@@ -166,7 +169,9 @@ class LocalMirror:
                         self._listening = True
                     elif message["type"] == "message":
                         data = message["data"]
-                        self._drop((data.decode() if isinstance(data, bytes) else data).split("\n"))
+                        sender, *keys = (data.decode() if isinstance(data, bytes) else data).split("\n")
+                        if sender != self._sender:  # its own were dropped here when announced
+                            self._drop(keys)
             except Exception:
                 logger.warning("cache mirror %s lost Redis; serving from the shared cache", self.channel, exc_info=True)
             finally:
