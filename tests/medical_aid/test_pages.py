@@ -117,6 +117,47 @@ def test_enrolment_page_and_bulk_enrol(client, tree, monkeypatch):
     assert "110105********" in page
 
 
+def test_enrol_one_member_by_card_or_id_number_from_the_page(client, tree):
+    grant(tree, tree.officer_a, tree.viewer_a, tree.officer_b)
+    today = timezone.localdate()
+    plan = open_plan(
+        tree,
+        year=today.year,
+        enrol_start=today.replace(month=1, day=1).isoformat(),
+        enrol_end=today.replace(month=12, day=31).isoformat(),
+        cover_start=today.replace(month=1, day=1).isoformat(),
+        cover_end=today.replace(month=12, day=31).isoformat(),
+        name="本年度计划",
+        tiers=TIERS,
+    )
+    by_card, by_id = add_member(tree, tree.union_a1, 1, name="王小明"), add_member(tree, tree.union_a1, 2, name="李小红")
+    url = f"/medical-aid/plans/{plan.pk}/enrol-one/"
+    client.force_login(tree.officer_a)
+    page = client.get(f"/medical-aid/plans/{plan.pk}/enrolment/").content.decode()
+    assert 'data-testid="one-form"' in page and "会员卡号或证件号码" in page
+
+    done = client.post(url, {"member": by_card.card_number, "paid_on": today.isoformat()}, follow=True)
+    assert "已为 王** 办理参保" in done.content.decode()
+    assert Enrolment.objects.get(plan=plan, member=by_card).paid_on == today
+    client.post(url, {"member": id_number(2)})
+    assert Enrolment.objects.filter(plan=plan, member=by_id, paid_on=None).exists()
+
+    again = client.post(url, {"member": by_card.card_number}, follow=True).content.decode()
+    assert "此人已参加本计划" in again
+    for term in ("王小明", "0000000000000", ""):  # a name, an unknown card, nothing
+        refused = client.post(url, {"member": term}, follow=True).content.decode()
+        assert "找不到该会员" in refused or "请填写会员卡号或证件号码" in refused
+    assert Enrolment.objects.filter(plan=plan).count() == 2
+
+    # another district's officer does not see the plan at all; a viewer may not enrol
+    third = add_member(tree, tree.union_a1, 3, name="张三")
+    client.force_login(tree.officer_b)
+    assert client.post(url, {"member": third.card_number}).status_code == 404
+    client.force_login(tree.viewer_a)
+    assert client.post(url, {"member": third.card_number}).status_code == 403
+    assert not Enrolment.objects.filter(member=third).exists()
+
+
 def test_claim_queue_masks_names_and_filters(client, tree, world):
     client.force_login(tree.officer_a)
     page = client.get("/medical-aid/claims/").content.decode()

@@ -77,6 +77,13 @@ class BulkEnrolForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     )
 
 
+class SingleEnrolForm(BootstrapFormMixin, forms.Form):
+    member = forms.CharField(
+        label=_("会员卡号或证件号码"), max_length=32, help_text=_("13位会员卡号，或18位公民身份号码")
+    )
+    paid_on = forms.DateField(label=_("缴费日期"), required=False, widget=DATE_WIDGET, help_text=_("可稍后补记"))
+
+
 class ClaimForm(BootstrapFormMixin, forms.Form):
     category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
     hospital = forms.CharField(label=_("医院"), max_length=128)

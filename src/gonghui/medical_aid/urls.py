@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/<int:pk>/preview/", views.payout_preview, name="preview"),
     path("plans/<int:pk>/enrolment/", views.enrolment, name="enrolment"),
     path("plans/<int:pk>/enrol/", views.enrol, name="enrol"),
+    path("plans/<int:pk>/enrol-one/", views.enrol_one, name="enrol_one"),
     path("plans/<int:pk>/figures/", views.figures, name="figures"),
     path("enrolments/<int:pk>/claim/", views.claim_new, name="claim_new"),
     path("enrolments/<int:pk>/cancel/", views.enrolment_cancel, name="enrolment_cancel"),

@@ -18,6 +18,7 @@ from gonghui.accounts.permissions import can_access_assistance, can_write, can_w
 from gonghui.core.errors import DomainError, InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.jobs.selectors import job_get_visible
+from gonghui.members.selectors import member_current_by_number
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip, form_errors_from, is_htmx, officer_view, run_action, run_service
 
@@ -34,6 +35,7 @@ from .forms import (
     PlanFilterForm,
     PlanForm,
     ReasonForm,
+    SingleEnrolForm,
     tiers_from_post,
 )
 from .models import ClaimState, MedicalAidPlan, PlanState
@@ -310,6 +312,7 @@ def enrolment(request, pk: int):
             "first_page": not cursor,
             "q": q,
             "form": form,
+            "one_form": SingleEnrolForm(),
             "job": job if job is not None and job.kind == bulk.JOB_KIND else None,
             "window_open": plan.state == PlanState.OPEN and plan.enrol_start <= timezone.localdate() <= plan.enrol_end,
             "can_enrol": can_write_assistance(request.user),
@@ -337,6 +340,36 @@ def enrol(request, pk: int):
         return redirect(f"{_url('medical_aid:enrolment', plan.pk)}?{_query({'org': org.pk, 'job': outcome.job.pk})}")
     messages.success(request, _("已为 %(n)s 名会员办理参保（已参保的人员不重复登记）") % {"n": outcome.created})
     return redirect(f"{_url('medical_aid:enrolment', plan.pk)}?org={org.pk}")
+
+
+@require_POST
+@officer_view(write=True)
+def enrol_one(request, pk: int):
+    """Enrol one member, found by card number or ID number in the officer's scope."""
+    plan = plan_get_visible(actor=request.user, plan_id=pk)
+    _assistance_write(request)
+    back = redirect("medical_aid:enrolment", plan.pk)
+    form = SingleEnrolForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写会员卡号或证件号码"))
+        return back
+    member = member_current_by_number(actor=request.user, term=form.cleaned_data["member"])
+    if member is None:
+        messages.error(request, _("在您的管理范围内找不到该会员（请输入13位会员卡号或18位证件号码）"))
+        return back
+    done, _enrolment = run_action(
+        request,
+        services.enrolment_create,
+        actor=request.user,
+        plan=plan,
+        member=member,
+        paid_on=form.cleaned_data["paid_on"],
+    )
+    if done:
+        messages.success(request, _("已为 %(name)s 办理参保") % {"name": mask_name(member.name)})
+    return redirect(
+        f"{_url('medical_aid:enrolment', plan.pk)}?{_query({'org': member.org_id, 'q': member.card_number})}"
+    )
 
 
 @require_GET

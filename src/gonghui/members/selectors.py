@@ -317,6 +317,15 @@ def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> Qu
     return qs.prefetch_related("org")
 
 
+def member_current_by_number(*, actor, term: str) -> Member | None:
+    """The current record, in the actor's scope, of the person with this member card number or
+    ID number; None for anything else (a name is not unique enough to act on)."""
+    if search_kind(term) not in ("card_number", "id_number"):
+        return None
+    qs = member_list_visible_to(actor=actor, filters=MemberFilters(q=term))
+    return qs.filter(status__in=CURRENT_STATUSES).order_by().first()
+
+
 def member_history(*, actor, member: Member) -> QuerySet[MemberEvent]:
     """Events of this membership and of the records it was transferred from or to, in scope."""
     chain = [member.pk]
