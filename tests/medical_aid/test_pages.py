@@ -130,7 +130,10 @@ def test_enrol_one_member_by_card_or_id_number_from_the_page(client, tree):
         name="本年度计划",
         tiers=TIERS,
     )
-    by_card, by_id = add_member(tree, tree.union_a1, 1, name="王小明"), add_member(tree, tree.union_a1, 2, name="李小红")
+    by_card, by_id = (
+        add_member(tree, tree.union_a1, 1, name="王小明"),
+        add_member(tree, tree.union_a1, 2, name="李小红"),
+    )
     url = f"/medical-aid/plans/{plan.pk}/enrol-one/"
     client.force_login(tree.officer_a)
     page = client.get(f"/medical-aid/plans/{plan.pk}/enrolment/").content.decode()
