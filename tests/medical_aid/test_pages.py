@@ -89,19 +89,19 @@ def test_open_and_close_from_the_page_viewer_cannot(client, tree):
     assert MedicalAidPlan.objects.get(pk=plan.pk).state == PlanState.CLOSED
 
 
+def _plan_enrolling_today(tree) -> MedicalAidPlan:
+    """An open plan of this calendar year whose enrolment window is the whole year."""
+    today = timezone.localdate()
+    start, end = today.replace(month=1, day=1).isoformat(), today.replace(month=12, day=31).isoformat()
+    return open_plan(
+        tree, year=today.year, enrol_start=start, enrol_end=end, cover_start=start, cover_end=end,
+        name="本年度计划", tiers=TIERS,
+    )  # fmt: skip
+
+
 def test_enrolment_page_and_bulk_enrol(client, tree, monkeypatch):
     grant(tree, tree.officer_a, tree.viewer_a)
-    today = timezone.localdate()
-    plan = open_plan(
-        tree,
-        year=today.year,
-        enrol_start=today.replace(month=1, day=1).isoformat(),
-        enrol_end=today.replace(month=12, day=31).isoformat(),
-        cover_start=today.replace(month=1, day=1).isoformat(),
-        cover_end=today.replace(month=12, day=31).isoformat(),
-        name="本年度计划",
-        tiers=TIERS,
-    )
+    plan = _plan_enrolling_today(tree)
     for seq in range(1, 4):
         add_member(tree, tree.union_a1, seq, name="王小明")
     client.force_login(tree.viewer_a)
@@ -120,16 +120,7 @@ def test_enrolment_page_and_bulk_enrol(client, tree, monkeypatch):
 def test_enrol_one_member_by_card_or_id_number_from_the_page(client, tree):
     grant(tree, tree.officer_a, tree.viewer_a, tree.officer_b)
     today = timezone.localdate()
-    plan = open_plan(
-        tree,
-        year=today.year,
-        enrol_start=today.replace(month=1, day=1).isoformat(),
-        enrol_end=today.replace(month=12, day=31).isoformat(),
-        cover_start=today.replace(month=1, day=1).isoformat(),
-        cover_end=today.replace(month=12, day=31).isoformat(),
-        name="本年度计划",
-        tiers=TIERS,
-    )
+    plan = _plan_enrolling_today(tree)
     by_card, by_id = (
         add_member(tree, tree.union_a1, 1, name="王小明"),
         add_member(tree, tree.union_a1, 2, name="李小红"),
