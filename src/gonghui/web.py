@@ -54,7 +54,15 @@ def officer_view(view: Callable | None = None, *, write: bool = False, admin: bo
 
 
 def form_errors_from(form: forms.Form, exc: DomainError) -> None:
-    """Attach a service error to the fields it names; the rest becomes a form-wide error."""
+    """Attach a service error to the fields it names; the rest becomes a form-wide error.
+
+    Also on an unbound form (a button that acts before the form is filled in, such as 获取验证码):
+    it is made ready to take errors without judging its empty fields.
+    """
+    if not hasattr(form, "cleaned_data"):
+        form.full_clean()  # bound: validates as usual; unbound: no errors yet, and no cleaned_data
+        if not hasattr(form, "cleaned_data"):
+            form.cleaned_data = {}  # add_error needs it
     placed = False
     elsewhere: list[str] = []
     for name, texts in (exc.fields or {}).items():

@@ -148,8 +148,6 @@ def _apply(request: HttpRequest, org: Org, *, source: str) -> HttpResponse:
     account = NewAccountFields(bound, prefix="u", initial=initial_for("u", typed)) if need_account else None
     identity = IdentityFields(bound, prefix="v", initial=initial_for("v", typed)) if need_identity else None
     if sending_code and account is not None:
-        account.full_clean()  # an unbound form: no errors yet, ready to take the service's
-        account.cleaned_data = {}  # (add_error needs it; without it a refused code was a 500)
         try:
             portal_services.code_request(
                 phone=request.POST.get("u-phone", ""), purpose=CodePurpose.REGISTER, ip=client_ip(request)

@@ -357,16 +357,15 @@ def enrol_one(request, pk: int):
     if member is None:
         messages.error(request, _("在您的管理范围内找不到该会员（请输入13位会员卡号或18位证件号码）"))
         return back
-    done, _enrolment = run_action(
+    run_action(
         request,
         services.enrolment_create,
+        success=_("已为 %(name)s 办理参保") % {"name": mask_name(member.name)},
         actor=request.user,
         plan=plan,
         member=member,
         paid_on=form.cleaned_data["paid_on"],
     )
-    if done:
-        messages.success(request, _("已为 %(name)s 办理参保") % {"name": mask_name(member.name)})
     return redirect(
         f"{_url('medical_aid:enrolment', plan.pk)}?{_query({'org': member.org_id, 'q': member.card_number})}"
     )

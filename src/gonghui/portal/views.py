@@ -49,8 +49,6 @@ def _code_sent_form(form_class, request: HttpRequest, purpose: str):
     """The form's 获取验证码 button: send a code for the typed phone and show the form again
     (unbound, keeping the phone); a refusal goes next to the phone field or above the form."""
     form = form_class(initial={"phone": request.POST.get("phone", "")})
-    form.full_clean()  # an unbound form: no errors yet, ready to take the service's
-    form.cleaned_data = {}
     try:
         services.code_request(phone=request.POST.get("phone", ""), purpose=purpose, ip=client_ip(request))
     except DomainError as exc:
