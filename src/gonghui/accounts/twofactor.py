@@ -9,7 +9,7 @@ under a row lock so that parallel tries are counted one by one.
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 from base64 import b32encode
 
 from django.conf import settings
@@ -149,15 +149,21 @@ def second_factor_check(*, user: User, code: str, ip: str | None = None) -> str:
 
 def _verify(device, code: str) -> bool:
     """django-otp's check under a row lock: parallel tries are counted one by one, and a code is
-    accepted once (TOTP remembers its last time step, a recovery code is deleted)."""
+    accepted once (TOTP remembers its last time step, a recovery code is deleted). While the device
+    makes tries wait after wrong codes, raises CodeThrottled without looking at the code."""
     with transaction.atomic():
         locked = type(device).objects.select_for_update().get(pk=device.pk)
-        return bool(locked.verify_token(code))
+        allowed, info = locked.verify_is_allowed()
+        if allowed:
+            return bool(locked.verify_token(code))
+    wait = 1
+    if info and info.get("locked_until"):
+        wait = max(1, math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+    raise CodeThrottled(_("验证码错误次数过多，请 %(seconds)s 秒后再试") % {"seconds": wait})
 
 
 def _refuse(*, user: User, device, ip: str | None, step: str) -> None:
     device.refresh_from_db()
-    allowed, info = device.verify_is_allowed()
     audit(
         actor=user,
         action=AuditLog.Action.TWO_FACTOR_FAILED,
@@ -166,9 +172,6 @@ def _refuse(*, user: User, device, ip: str | None, step: str) -> None:
         ip=ip,
         detail={"step": step, "failures": device.throttling_failure_count},
     )
-    if not allowed and info and info.get("locked_until"):
-        wait = max(1, int((info["locked_until"] - timezone.now()) / dt.timedelta(seconds=1)) + 1)
-        raise CodeThrottled(_("验证码错误次数过多，请 %(seconds)s 秒后再试") % {"seconds": wait})
     message = _("验证码不正确")
     raise InvalidInput(message, code="wrong_code", fields={"code": [message]})
 
