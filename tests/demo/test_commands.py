@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from io import StringIO
 
@@ -108,6 +109,25 @@ def test_demo_accounts_sit_at_city_district_and_union_level_and_can_log_in(db):
     assert union.member_count > 0
     for username in ("admin", *accounts):
         assert login_check(username=username, password=DEMO_PASSWORD) == User.objects.get(username=username)
+
+
+def test_demo_accounts_sign_in_with_the_printed_second_factor(db):
+    from django.test import Client
+
+    output = run("demo")
+
+    assert "GONG HUID EMOT OTPS ECRE TKEY FORL OCAL" in output
+    codes = re.search(r"恢复码（admin，每个只能使用一次）：(.*)", output).group(1).split()
+    assert len(codes) == 10
+    officer = Client()
+    response = officer.post("/accounts/login/", {"username": "city_admin", "password": DEMO_PASSWORD})
+    assert response["Location"] == "/accounts/login/verify/"
+    response = officer.post("/accounts/login/verify/", {"code": run("demo_code").strip()})
+    assert response.status_code == 302 and response["Location"] == "/"
+    admin = Client()
+    admin.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    assert admin.post("/accounts/login/verify/", {"code": codes[0]})["Location"] == "/"
+    assert codes[0] not in run("demo")  # used up
 
 
 def test_demo_lists_only_accounts_that_still_have_the_demo_password(db):
