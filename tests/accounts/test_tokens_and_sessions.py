@@ -292,3 +292,19 @@ def test_the_portal_profile_lists_the_workers_tokens_and_signs_an_app_out(db):
     theirs = ApiToken.objects.get(digest=ApiToken.digest_of(other))
     assert page.post(f"/m/profile/tokens/{theirs.pk}/revoke/").status_code == 404
     assert me_status(other) == 200
+
+
+def test_a_password_set_in_the_django_admin_ends_tokens_and_sessions_too(tree):
+    raw = token_issue(user=tree.officer_a)
+    assert me_status(raw) == 200
+    officer, root = signed_in(tree.officer_a), signed_in(tree.superuser)
+
+    response = root.post(
+        f"/admin/accounts/user/{tree.officer_a.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    assert User.objects.get(pk=tree.officer_a.pk).check_password(NEW_PASSWORD)
+    assert me_status(raw) == 401
+    assert officer_page(officer) == 302 and officer_page(root) == 200
