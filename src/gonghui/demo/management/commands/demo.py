@@ -42,6 +42,10 @@ class Command(BaseCommand):
         rows = [(a.username, a.password, a.role, a.org_name) for a in outcome.accounts]
         self.stdout.write(table((_("用户名"), _("密码"), _("角色"), _("所属工会")), rows))
         with_second_factor, recovery_codes = demo_second_factor()
+        listed = {a.username for a in outcome.accounts}  # those still using the demo password
+        with_second_factor = [name for name in with_second_factor if name in listed]
+        if SUPERUSER not in listed:
+            recovery_codes = []
         if with_second_factor:
             secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
             self.stdout.write("")
