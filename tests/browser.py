@@ -53,3 +53,30 @@ def new_page(browser, live_server):
     yield open_page
     for context in contexts:
         context.close()
+
+
+def officer_sign_in(page, username: str, password: str | None = None) -> None:
+    """Sign in on the platform's login page in the browser, the second step included: the first time
+    an account that must use two-factor sign-in sets up its authenticator (and passes the recovery
+    codes page), afterwards it types the current code — computed here as an authenticator app would."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.conftest import PASSWORD
+    from tests.twofactor import code_for
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password or PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if page.url.endswith("/accounts/login/enrol/"):
+        device = TOTPDevice.objects.get(user__username=username, confirmed=False)
+        page.fill("#id_code", code_for(device))
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        with page.expect_navigation():
+            page.click("[data-testid=recovery-continue]")
+    elif page.url.endswith("/accounts/login/verify/"):
+        page.fill("#id_code", code_for(TOTPDevice.objects.get(user__username=username, confirmed=True)))
+        with page.expect_navigation():
+            page.click("button[type=submit]")

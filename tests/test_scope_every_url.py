@@ -21,6 +21,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from gonghui.accounts.models import ApiToken
 from gonghui.accounts.services import token_issue
 from gonghui.jobs.models import Job
 from gonghui.joining import services as joining_services
@@ -71,6 +72,7 @@ OBJECT_KIND_BY_PREFIX = (
     ("orgs/", "org"),
     ("members/", "member"),
     ("jobs/", "job"),
+    ("accounts/me/tokens/", "api_token"),
     ("accounts/", "user"),
     ("notifications/", "notification"),
     ("api/v1/rights/legal-aid/", "legal_aid"),
@@ -105,6 +107,7 @@ WORKER_OBJECT_KIND_BY_PREFIX: dict[str, str] = {
     "m/assistance/": "hardship_file",
     "api/v1/assistance/my/": "hardship_file",
     "api/v1/medical-aid/my/claims/": "medical_aid_claim",
+    "m/profile/tokens/": "api_token",
 }
 WORKER_A_PHONE = "13911110001"
 WORKER_MARKERS = (*MARKERS, WORKER_A_PHONE, "139****0001", "甲的消息")
@@ -164,6 +167,8 @@ def branch_a(tree, tmp_path):
         "job": job.pk,
         "user": tree.officer_a1.pk,
         "notification": notification.pk,
+        # An API token of branch A's officer: nobody else can revoke it.
+        "api_token": ApiToken.objects.get(digest=ApiToken.digest_of(token_issue(user=tree.officer_a1))).pk,
     }
 
 
@@ -308,6 +313,7 @@ def worker_branch_a(tree, worker_a, branch_a):
 
     hardship_application = assistance_services.worker_apply(worker=worker_a, data={**APPLY_BODY, "address": "望京"})
     return {
+        "api_token": ApiToken.objects.get(digest=ApiToken.digest_of(worker_token_issue(worker=worker_a))).pk,
         "hardship_file": hardship_application.pk,
         "medical_aid_claim": medical_aid_claim,
         "notification": notification.pk,

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "gonghui.core",
     "gonghui.accounts",
     "gonghui.orgs",
@@ -222,6 +225,25 @@ GONGHUI_PERIODIC_IN_PROCESS = _env_bool("GONGHUI_PERIODIC_IN_PROCESS", default=T
 # process, and with Redis in every process — over pub/sub, see core.localcache; without Redis other
 # processes' caches within this many seconds).
 GONGHUI_TOKEN_CACHE_SECONDS = int(os.environ.get("GONGHUI_TOKEN_CACHE_SECONDS", "10"))
+# API tokens expire this many days after they are issued (then they answer 401 like a revoked one).
+GONGHUI_API_TOKEN_TTL_DAYS = int(os.environ.get("GONGHUI_API_TOKEN_TTL_DAYS", "90"))
+
+# Two-factor sign-in (TOTP, django-otp) is required for officer accounts holding any of these
+# (comma-separated in the environment): "admin" (the admin role, and superusers), "reveal" (the
+# right to see full ID numbers and phones: admins and officers), "assistance" (the hardship and
+# health data right). Others may turn it on for themselves. Empty: optional for everyone.
+GONGHUI_2FA_REQUIRED_FOR = [
+    part.strip()
+    for part in os.environ.get("GONGHUI_2FA_REQUIRED_FOR", "admin,reveal,assistance").split(",")
+    if part.strip()
+]
+# Minutes between the password step and the code step before the password must be typed again.
+GONGHUI_2FA_PENDING_MINUTES = int(os.environ.get("GONGHUI_2FA_PENDING_MINUTES", "5"))
+# The name authenticator apps show beside the account; throttling of wrong codes (django-otp:
+# after n failures the next try waits factor × 2^(n-1) seconds).
+OTP_TOTP_ISSUER = os.environ.get("GONGHUI_2FA_ISSUER", "工会网上工作平台")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1). With 0 the client
 # address (audit records, per-IP limits) is REMOTE_ADDR: behind a proxy every caller would share it.

@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from io import StringIO
 
@@ -12,6 +13,7 @@ from gonghui.members.models import CURRENT_STATUSES, Member, MemberEvent
 from gonghui.orgs.models import Org, OrgEvent, OrgKind
 from gonghui.orgs.services import org_deactivate
 from tests.conftest import PASSWORD
+from tests.twofactor import code_for, enrol
 
 HOLDING = [OrgKind.GRASSROOTS, OrgKind.JOINT_GRASSROOTS]
 
@@ -107,6 +109,25 @@ def test_demo_accounts_sit_at_city_district_and_union_level_and_can_log_in(db):
     assert union.member_count > 0
     for username in ("admin", *accounts):
         assert login_check(username=username, password=DEMO_PASSWORD) == User.objects.get(username=username)
+
+
+def test_demo_accounts_sign_in_with_the_printed_second_factor(db):
+    from django.test import Client
+
+    output = run("demo")
+
+    assert "GONG HUID EMOT OTPS ECRE TKEY FORL OCAL" in output
+    codes = re.search(r"恢复码（admin，每个只能使用一次）：(.*)", output).group(1).split()
+    assert len(codes) == 10
+    officer = Client()
+    response = officer.post("/accounts/login/", {"username": "city_admin", "password": DEMO_PASSWORD})
+    assert response["Location"] == "/accounts/login/verify/"
+    response = officer.post("/accounts/login/verify/", {"code": run("demo_code").strip()})
+    assert response.status_code == 302 and response["Location"] == "/"
+    admin = Client()
+    admin.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    assert admin.post("/accounts/login/verify/", {"code": codes[0]})["Location"] == "/"
+    assert codes[0] not in run("demo")  # used up
 
 
 def test_demo_lists_only_accounts_that_still_have_the_demo_password(db):
@@ -226,7 +247,8 @@ def test_add_officer_refuses_a_deactivated_union(tree):
 
 
 def test_issue_token_prints_only_a_token_that_authenticates(tree):
-    output = run("issue_token", "officer_a", "--name", "报表脚本")
+    device, _codes = enrol(tree.officer_a)  # officers with the reveal right must use two-factor sign-in
+    output = run("issue_token", "officer_a", "--name", "报表脚本", "--code", code_for(device))
 
     token = output.removesuffix("\n")
     assert "\n" not in token and token.startswith("gh_")
@@ -236,9 +258,27 @@ def test_issue_token_prints_only_a_token_that_authenticates(tree):
 
 
 def test_issue_token_works_for_a_superuser(tree):
-    token = run("issue_token", "root").strip()
+    _device, codes = enrol(tree.superuser)
+    token = run("issue_token", "root", "--code", codes[0]).strip()  # a recovery code does too
 
     assert token_authenticate(token) == tree.superuser
+
+
+def test_issue_token_needs_the_second_factor_where_it_is_required(tree):
+    with pytest.raises(CommandError) as err:
+        run("issue_token", "officer_a")
+    assert str(err.value) == "账号 officer_a 须使用两步验证，请先在网页登录并完成设置，再签发令牌"
+    device, _codes = enrol(tree.officer_a)
+    with pytest.raises(CommandError) as err:
+        run("issue_token", "officer_a")
+    assert str(err.value) == "账号 officer_a 须使用两步验证，请用 --code 提供验证码"
+    with pytest.raises(CommandError) as err:
+        run("issue_token", "officer_a", "--code", "000000" if code_for(device) != "000000" else "111111")
+    assert str(err.value) == "验证码不正确"
+    assert ApiToken.objects.count() == 0
+    assert AuditLog.objects.filter(action="two_factor_failed", target_id=str(tree.officer_a.pk)).count() == 1
+    # A viewer without the assistance right need not use it.
+    assert token_authenticate(run("issue_token", "viewer_a").strip()) == tree.viewer_a
 
 
 def test_issue_token_errors_are_clear_and_change_nothing(tree):

@@ -17,18 +17,16 @@ from gonghui.assistance import services as assistance_services
 from gonghui.assistance.models import HardshipFile
 from gonghui.assistance.tasks import finish_notices
 from gonghui.campaigns.models import Grant
+from tests.browser import officer_sign_in
 from tests.campaigns.support import allocate, grant_assistance, make_campaign
-from tests.conftest import PASSWORD, id_number
+from tests.conftest import id_number
 from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def login(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    officer_sign_in(page, username)
     page.wait_for_url(re.compile(r"/$"))
 
 

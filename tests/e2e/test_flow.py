@@ -12,7 +12,8 @@ from gonghui.accounts.models import AuditLog
 from gonghui.members.imports import IMPORT_HEADERS
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
-from tests.conftest import PASSWORD, id_number, member_data
+from tests.browser import officer_sign_in
+from tests.conftest import id_number, member_data
 from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,10 +33,7 @@ def write_import_file(path) -> None:
 
 
 def login(page, username: str = "officer_a") -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    officer_sign_in(page, username)
     page.wait_for_url(re.compile(r"/$"))
 
 

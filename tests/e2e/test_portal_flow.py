@@ -14,6 +14,7 @@ from gonghui.joining.services import invite_ensure
 from gonghui.members.models import Member
 from gonghui.portal.models import WorkerAccount
 from gonghui.rights.models import ServiceRequest
+from tests.browser import officer_sign_in
 from tests.conftest import PASSWORD, id_number
 from tests.e2e.conftest import DESKTOP, PHONE
 
@@ -23,10 +24,7 @@ WORKER_PHONE = "13655557777"
 
 
 def officer_login(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    officer_sign_in(page, username)
     page.wait_for_url(re.compile(r"/$"))
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from gonghui.medical_aid import services
 from gonghui.medical_aid.models import Claim, ClaimState
+from tests.browser import officer_sign_in
 from tests.conftest import PASSWORD, id_number, make_worker
 from tests.e2e.conftest import CHROMIUM, DESKTOP, PHONE
 
@@ -74,10 +75,7 @@ def browse(base_url: str, phone_number: str, plan_id: int, invoice: Path, today,
             # The union officer, on the desktop.
             desk = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=base_url).new_page()
             desk.set_default_timeout(15_000)
-            desk.goto("/accounts/login/")
-            desk.fill("#id_username", "officer_a1")
-            desk.fill("#id_password", PASSWORD)
-            desk.click("button[type=submit]")
+            officer_sign_in(desk, "officer_a1")
             desk.wait_for_url(re.compile(r"/$"))
             desk.click("[data-testid=nav-assistance]")
             desk.click("[data-testid=nav-medical-aid]")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.test import RequestFactory
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from tests.conftest import PASSWORD, id_number, member_data
 from tests.pages.conftest import text
+from tests.twofactor import code_for, enrol
 
 CHANGELISTS = (
     "orgs/org",
@@ -102,8 +104,13 @@ def test_admin_querysets_go_through_the_data_scope(tree, member_a):
 
 
 def test_superuser_signs_in_through_the_platform_login_with_lockout(client, tree):
+    enrol(tree.superuser)
 
     response = client.post("/accounts/login/?next=/admin/", {"username": "root", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/verify/"
+    assert client.get("/admin/").status_code == 302  # not signed in before the code step
+    device = TOTPDevice.objects.get(user=tree.superuser)
+    response = client.post("/accounts/login/verify/", {"code": code_for(device)})
 
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200

@@ -8,6 +8,7 @@ from gonghui.orgs.models import Org, OrgEvent
 from gonghui.orgs.services import org_update
 from tests.conftest import PASSWORD
 from tests.pages.conftest import HTMX, text
+from tests.twofactor import sign_in
 
 
 def new_org_post(**overrides) -> dict:
@@ -17,8 +18,8 @@ def new_org_post(**overrides) -> dict:
 
 
 def test_login_page_then_home_counts(client, tree, member_a):
-    response = client.post("/accounts/login/", {"username": "officer_a", "password": PASSWORD})
-    assert response.status_code == 302
+    response = sign_in(client, "officer_a", PASSWORD)  # password, then setting up the authenticator
+    assert response.status_code == 200 and 'data-testid="recovery-codes"' in text(response)
 
     home = client.get("/")
 

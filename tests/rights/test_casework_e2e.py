@@ -10,6 +10,7 @@ import pytest
 
 from gonghui.rights import casework
 from gonghui.rights.models import Rating
+from tests.browser import officer_sign_in
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.rights.casework_support import file_request, resolved, worker_in
@@ -47,10 +48,7 @@ def test_satisfaction_page_draws_its_charts(tree, new_page, shots_dir, viewport)
         req = resolved(file_request(worker), tree.officer_a)
         casework.rating_submit(worker=worker, request=req, score=score)
     page = new_page(viewport)
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "officer_a")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    officer_sign_in(page, "officer_a")
     page.wait_for_url(re.compile(r"/$"))
     page.goto(f"/rights/satisfaction/?org={tree.street_a.pk}&date_from={dt.date.today().year}-01-01")
     page.wait_for_selector("#chart-unions svg")

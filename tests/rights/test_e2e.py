@@ -10,6 +10,7 @@ import re
 import pytest
 
 from gonghui.rights.models import ServiceRequest, State
+from tests.browser import officer_sign_in
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE
 
@@ -50,10 +51,7 @@ def test_worker_files_and_officer_resolves(tree, new_page, shots_dir, tmp_path):
     page.screenshot(path=str(shots_dir / "rights-detail-phone.png"), full_page=True)
 
     desk = new_page(DESKTOP)
-    desk.goto("/accounts/login/")
-    desk.fill("#id_username", "officer_a1")
-    desk.fill("#id_password", PASSWORD)
-    desk.click("button[type=submit]")
+    officer_sign_in(desk, "officer_a1")
     desk.wait_for_url(re.compile(r"/$"))
     desk.goto("/rights/")
     desk.get_by_role("link", name=request.reference).click()

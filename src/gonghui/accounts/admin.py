@@ -7,6 +7,7 @@ models are read-only here; accounts may be switched on/off and get new passwords
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import ApiToken, AuditLog, User
 from .scope import scope_q
+from .services import sign_out_everywhere
 
 
 def _superuser_only(request) -> bool:
@@ -81,11 +83,26 @@ class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & {"is_active", "is_staff", "is_superuser"}:
+            sign_out_everywhere(user=obj)  # as a change on the platform's own account pages
+
+    def user_change_password(self, request, id, form_url=""):
+        """A new password set here ends the account's tokens and other sessions, as everywhere else."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            sign_out_everywhere(user=user)
+            if user.pk == request.user.pk:
+                update_session_auth_hash(request, user)
+        return response
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     scope_path_field = "user__org__path"
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("prefix", "user__username", "name")
     list_select_related = ("user",)

@@ -69,3 +69,34 @@ class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
         if not data.get("password"):
             data.pop("password", None)
         return data
+
+
+class OwnPasswordForm(BootstrapFormMixin, forms.Form):
+    old_password = forms.CharField(
+        label=_("原密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少8位，不能是纯数字或常见密码"),
+    )
+    new_password2 = forms.CharField(
+        label=_("确认新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("new_password") and data.get("new_password2") and data["new_password"] != data["new_password2"]:
+            self.add_error("new_password2", _("两次输入的新密码不一致"))
+        return data
+
+
+class TokenIssueForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("令牌名称"), max_length=64, required=False, help_text=_("例如调用系统的名称，便于日后识别")
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(label=_("验证码"), max_length=32)

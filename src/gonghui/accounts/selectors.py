@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core.errors import NotFound
 
-from .models import AuditLog, User
+from .models import ApiToken, AuditLog, User
 from .permissions import require_manage_accounts
 from .scope import scope_q
 
@@ -31,3 +31,8 @@ def account_get_visible(*, actor, user_id) -> User:
 def audit_list_visible_to(*, actor) -> QuerySet[AuditLog]:
     require_manage_accounts(actor)
     return AuditLog.objects.filter(scope_q(actor, "org__path")).select_related("actor", "org")
+
+
+def token_list_of(*, user) -> QuerySet[ApiToken]:
+    """The account's own API tokens that are not revoked (expired ones included, marked by the page)."""
+    return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).order_by("-created_at", "-pk")

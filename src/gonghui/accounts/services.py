@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import fastsql
-from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.core.localcache import LocalMirror
 
 from .models import ApiToken, AuditLog, Role, User
@@ -162,6 +162,51 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
         with transaction.atomic():
             user.save()
             audit(actor=actor, action=AuditLog.Action.ACCOUNT_UPDATED, target=user, org=user.org, detail=changes)
+            if changes.keys() & ACCESS_FIELDS:
+                sign_out_everywhere(user=user)
+    return user
+
+
+# A change to any of these ends the account's sessions and revokes its API tokens: what they were
+# granted for (who may sign in, with what rights, over which unions) no longer holds.
+ACCESS_FIELDS = frozenset({"password", "role", "org", "is_active", "assistance_access"})
+
+
+def sign_out_everywhere(*, user: User, now: dt.datetime | None = None) -> int:
+    """Revoke every API token of the account and end all its sessions, in every process.
+
+    Tokens: revoked in the database and forgotten from every process's token cache (over the
+    revocation channel, core.localcache). Sessions: the account's session epoch is part of each
+    session's auth hash (User._get_session_auth_hash), so every session, in every process, is signed
+    out on its next request. `user` is refreshed with the new epoch: a caller keeping the acting
+    session passes it to `update_session_auth_hash` afterwards. Returns the number of tokens revoked.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        live = ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True)
+        digests = list(live.values_list("digest", flat=True))
+        revoked = live.update(revoked_at=now)
+        token_cache_forget(*digests)
+        User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.refresh_from_db(fields=["session_epoch"])
+    return revoked
+
+
+def password_change_own(*, user: User, old_password: str, new_password: str, ip: str | None = None) -> User:
+    """An officer changes their own password: their tokens and other sessions end (the caller keeps
+    the acting session with `update_session_auth_hash`)."""
+    if not user.check_password(old_password or ""):
+        message = _("原密码不正确")
+        raise InvalidInput(message, code="wrong_password", fields={"old_password": [message]})
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], fields={"new_password": list(exc.messages)}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        sign_out_everywhere(user=user)
+        audit(actor=user, action=AuditLog.Action.PASSWORD_CHANGED, target=user, org=user.org, ip=ip)
     return user
 
 
@@ -170,10 +215,33 @@ def token_issue(*, user: User, name: str = "", actor=None) -> str:
     if not (user.is_superuser or user.is_officer or hasattr(user, "worker")):
         raise InvalidInput(_("只有工会工作人员、职工账号或超级管理员可以签发令牌"), code="not_officer")
     raw = "gh_" + secrets.token_urlsafe(32)
+    expires_at = timezone.now() + dt.timedelta(days=settings.GONGHUI_API_TOKEN_TTL_DAYS)
     with transaction.atomic():
-        ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
+        ApiToken.objects.create(
+            user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw), expires_at=expires_at
+        )
         audit(actor=actor or user, action=AuditLog.Action.TOKEN_ISSUED, target=user, org=user.org)
     return raw
+
+
+def token_revoke(*, actor: User, token_id: int, now: dt.datetime | None = None) -> ApiToken:
+    """The holder revokes one of their own tokens (another's is "not found")."""
+    try:
+        token = ApiToken.objects.get(pk=int(token_id), user_id=actor.pk)
+    except (ApiToken.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("令牌不存在")) from None
+    if token.revoked_at is None:
+        with transaction.atomic():
+            token.revoked_at = now or timezone.now()
+            token.save(update_fields=["revoked_at"])  # forgets its cache entries (post_save)
+            audit(
+                actor=actor,
+                action=AuditLog.Action.TOKEN_REVOKED,
+                target=actor,
+                org=actor.org,
+                detail={"prefix": token.prefix},
+            )
+    return token
 
 
 @functools.cache
@@ -203,7 +271,7 @@ def _token_sql() -> str:
     """token → user → union in one statement, composed once (no ORM compilation per request).
 
     Same rows as `ApiToken.objects.select_related("user", "user__org").filter(digest=…,
-    revoked_at__isnull=True, user__is_active=True)`.
+    revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)`.
     """
     from gonghui.orgs.models import Org
 
@@ -215,7 +283,7 @@ def _token_sql() -> str:
         f"SELECT {', '.join(cols)} FROM {qn(ApiToken._meta.db_table)} t "  # noqa: S608 - identifiers only
         f"INNER JOIN {qn(User._meta.db_table)} u ON u.id = t.user_id "
         f"LEFT OUTER JOIN {qn(Org._meta.db_table)} o ON o.id = u.org_id "
-        "WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active"
+        "WHERE t.digest = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active"
     )
 
 
@@ -270,7 +338,7 @@ pre_delete.connect(_forget_user_tokens, sender=User, dispatch_uid="gonghui-token
 
 
 def token_authenticate(raw: str) -> User | None:
-    """The active user holding this unrevoked token (with its union loaded), or None.
+    """The active user holding this unrevoked, unexpired token (with its union loaded), or None.
 
     A hit in this process's copy or in the token cache (see TOKEN_CACHE_SECONDS) answers without
     the database, as a copy of the account for this request alone; a miss
@@ -281,27 +349,29 @@ def token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     key = _token_cache_key(digest)
     if TOKEN_CACHE_SECONDS <= 0:
-        user, token = _token_lookup(digest)
+        user, token = _token_lookup(digest, now)
         if user is None or token is None:
             return None
         _touch(token.pk, token.last_used_at, now)
         return user
     mirrored = _TOKENS.get(key)
-    if mirrored is not None and now - mirrored[1] <= _TOUCH_EVERY:
+    if mirrored is not None and now - mirrored[1] <= _TOUCH_EVERY and now < mirrored[3]:
         return _own_copy(mirrored[2])
     generation = _TOKENS.generation
     cached = cache.get(key)
+    if cached is not None and now >= cached[3]:  # expired while cached
+        return None
     if cached is None or now - cached[1] > _TOUCH_EVERY:
         if cached is None:
-            user, token = _token_lookup(digest)
+            user, token = _token_lookup(digest, now)
             if user is None or token is None:
                 return None
-            token_id, last_used_at = token.pk, token.last_used_at
+            token_id, last_used_at, expires_at = token.pk, token.last_used_at, token.expires_at
         else:
-            token_id, last_used_at, user = cached
+            token_id, last_used_at, user, expires_at = cached
         if _touch(token_id, last_used_at, now):
             last_used_at = now
-        cached = (token_id, last_used_at, user)
+        cached = (token_id, last_used_at, user, expires_at)
         cache.set(key, cached, TOKEN_CACHE_SECONDS)
     _TOKENS.put(key, cached, generation)
     return _own_copy(cached[2])
@@ -328,10 +398,10 @@ def _own_copy(user: User) -> User:
     return mine
 
 
-def _token_lookup(digest: str) -> tuple[User | None, ApiToken | None]:
+def _token_lookup(digest: str, now: dt.datetime) -> tuple[User | None, ApiToken | None]:
     from gonghui.orgs.models import Org
 
-    row = fastsql.fetchone(_token_sql(), [digest])
+    row = fastsql.fetchone(_token_sql(), [digest, connection.ops.adapt_datetimefield_value(now)])
     if row is None:
         return None, None
     t, u = len(_loader(ApiToken)[0]), len(_loader(User)[0])

@@ -1,16 +1,26 @@
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.web import client_ip, officer_view, run_service
+from gonghui.web import client_ip, officer_view, run_action, run_service
 
-from .forms import AccountCreateForm, AccountEditForm, LoginForm
-from .selectors import account_get_visible, account_list_visible_to
-from .services import LoginLocked, login_check, officer_create, officer_update
+from . import twofactor
+from .forms import AccountCreateForm, AccountEditForm, LoginForm, OwnPasswordForm, TokenIssueForm
+from .selectors import account_get_visible, account_list_visible_to, token_list_of
+from .services import (
+    LoginLocked,
+    login_check,
+    officer_create,
+    officer_update,
+    password_change_own,
+    token_issue,
+    token_revoke,
+)
+from .twofactor_views import VERIFIED_KEY, begin_second_step
 
 ACCOUNT_LIST_LIMIT = 500
 
@@ -32,10 +42,12 @@ def login_view(request):
             if user is None:
                 form.add_error(None, _("用户名或密码错误"))
             else:
-                login(request, user)
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
                     target = "home"
+                if twofactor.second_step_needed(user):
+                    return begin_second_step(request, user, next_url=target)
+                login(request, user)
                 return redirect(target)
     return render(
         request,
@@ -106,12 +118,107 @@ def account_edit(request, user_id: int):
     if request.method == "POST" and form.is_valid():
         saved = run_service(form, officer_update, actor=request.user, user=account, data=form.service_data())
         if saved is not None:
+            if saved.pk == request.user.pk:  # a new password of one's own: this session stays
+                update_session_auth_hash(request, saved)
             messages.success(request, _("已保存账号：%(name)s") % {"name": account.username})
             return redirect("accounts:list")
     picked = form.picked_org("org") if "org" in form.fields else None
     return render(
         request,
         "accounts/form.html",
-        {"form": form, "account": account, "picked": picked, "title": _("编辑账号")},
+        {
+            "form": form,
+            "account": account,
+            "picked": picked,
+            "title": _("编辑账号"),
+            "two_factor_on": twofactor.confirmed_authenticator(account) is not None,
+            "two_factor_required": twofactor.two_factor_required(account),
+        },
         status=400 if form.is_bound else 200,
     )
+
+
+@require_POST
+@officer_view(admin=True)
+def account_two_factor_reset(request, user_id: int):
+    """An admin removes an officer's authenticator and recovery codes (a lost phone); audited."""
+    account = account_get_visible(actor=request.user, user_id=user_id)
+    run_action(
+        request,
+        twofactor.two_factor_reset,
+        actor=request.user,
+        user=account,
+        ip=client_ip(request),
+        success=_("已重置 %(name)s 的两步验证，该账号已退出所有登录，下次登录时需重新设置")
+        % {"name": account.username},
+    )
+    return redirect("accounts:edit", user_id=account.pk)
+
+
+# --- My account: password, API tokens, two-factor sign-in ----------------------------------------
+
+
+def _me_context(request, **extra):
+    user = request.user
+    return {
+        "tokens": list(token_list_of(user=user)),
+        "now": timezone.now(),
+        "two_factor_on": twofactor.confirmed_authenticator(user) is not None,
+        "two_factor_required": twofactor.two_factor_required(user),
+        "recovery_left": twofactor.recovery_codes_left(user),
+        "password_form": OwnPasswordForm(),
+        "token_form": TokenIssueForm(),
+        **extra,
+    }
+
+
+@require_GET
+@officer_view
+def me_view(request):
+    return render(request, "accounts/me.html", _me_context(request))
+
+
+@require_POST
+@officer_view
+def me_password_view(request):
+    form = OwnPasswordForm(request.POST)
+    if form.is_valid():
+        done = run_service(
+            form,
+            password_change_own,
+            user=request.user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"],
+            ip=client_ip(request),
+        )
+        if done is not None:
+            update_session_auth_hash(request, request.user)  # this session stays; the others end
+            messages.success(request, _("密码已修改，其他设备上的登录和全部 API 令牌已失效"))
+            return redirect("accounts:me")
+    return render(request, "accounts/me.html", _me_context(request, password_form=form), status=400)
+
+
+@require_POST
+@officer_view
+def me_token_issue_view(request):
+    """A new API token, shown once. Where two-factor sign-in is required, only from a session that
+    passed it."""
+    user = request.user
+    if twofactor.two_factor_required(user) and not request.session.get(VERIFIED_KEY):
+        messages.error(request, _("签发 API 令牌前须完成两步验证，请退出后重新登录"))
+        return redirect("accounts:me")
+    form = TokenIssueForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/me.html", _me_context(request, token_form=form), status=400)
+    raw = run_service(form, token_issue, user=user, name=form.cleaned_data["name"], actor=user)
+    if raw is None:
+        return render(request, "accounts/me.html", _me_context(request, token_form=form), status=400)
+    return render(request, "accounts/me.html", _me_context(request, new_token=raw))
+
+
+@require_POST
+@officer_view
+def me_token_revoke_view(request, token_id: int):
+    token = token_revoke(actor=request.user, token_id=token_id)
+    messages.success(request, _("已撤销令牌 %(prefix)s…") % {"prefix": token.prefix})
+    return redirect("accounts:me")

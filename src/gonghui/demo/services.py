@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +12,9 @@ from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.models import Role, User
 from gonghui.accounts.services import officer_create
@@ -25,6 +29,9 @@ DEMO_MEMBERS = 5000
 # Fixed so that the README and `make demo` can print them; for a local demo only.
 DEMO_PASSWORD = "gonghui-demo"  # noqa: S105 - printed on purpose, for a local demo
 SUPERUSER = "admin"
+# Every demo account signs in with a second factor from this one authenticator key (printed by
+# `gonghui demo`; `gonghui demo-code` shows its current code for those without an authenticator app).
+DEMO_TOTP_SECRET = "GONGHUIDEMOTOTPSECRETKEYFORLOCAL"  # noqa: S105 - printed on purpose, for a local demo
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,8 @@ def demo_load() -> DemoOutcome:
                 # The demo shows the hardship and mutual-aid pages to every demo officer.
                 assistance_access=True,
             )
+        for user in User.objects.filter(username__in=[SUPERUSER, *(officer[0] for officer in DEMO_OFFICERS)]):
+            _demo_second_factor(user)
         extras = {}
         for offset, module in enumerate(DEMO_EXTENSIONS):
             load = import_module(module).load_demo
@@ -134,3 +143,35 @@ def demo_accounts(*, verify: bool = True) -> list[DemoAccount]:
             role, org_name = str(Role(user.role).label) if user.role else "", user.org.name if user.org else ""
         accounts.append(DemoAccount(username=user.username, password=DEMO_PASSWORD, role=str(role), org_name=org_name))
     return accounts
+
+
+def _demo_second_factor(user: User) -> None:
+    """An authenticator with the demo key and ten recovery codes, as if the account had set them up."""
+    TOTPDevice.objects.create(user=user, name="authenticator", key=demo_totp_key_hex(), confirmed=True)
+    device = StaticDevice.objects.create(user=user, name="recovery", confirmed=True)
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=StaticToken.random_token()) for _ in range(10)])
+
+
+def demo_totp_key_hex() -> str:
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def demo_totp_code() -> str:
+    """The demo key's code now, as an authenticator app would show it."""
+    return f"{TOTP(bytes.fromhex(demo_totp_key_hex())).token():06d}"
+
+
+def demo_second_factor() -> tuple[list[str], list[str]]:
+    """Demo accounts still using the demo key, and the superuser's unused recovery codes."""
+    names = [SUPERUSER, *(officer[0] for officer in DEMO_OFFICERS)]
+    using = set(
+        TOTPDevice.objects.filter(user__username__in=names, key=demo_totp_key_hex(), confirmed=True).values_list(
+            "user__username", flat=True
+        )
+    )
+    codes = list(
+        StaticToken.objects.filter(device__user__username=SUPERUSER, device__confirmed=True)
+        .order_by("pk")
+        .values_list("token", flat=True)
+    )
+    return [name for name in names if name in using], codes if SUPERUSER in using else []

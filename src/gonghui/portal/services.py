@@ -22,8 +22,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import ApiToken, AuditLog, User
-from gonghui.accounts.services import LoginLocked, audit, login_check, login_failure, token_issue
+from gonghui.accounts.models import AuditLog, User
+from gonghui.accounts.services import (
+    LoginLocked,
+    audit,
+    login_check,
+    login_failure,
+    sign_out_everywhere,
+    token_issue,
+)
 from gonghui.core import pii
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.idcard import mask_id_number, parse_id_number
@@ -337,7 +344,7 @@ def worker_login_check(
 def worker_reset_password(
     *, phone: str, code: str, new_password: str, ip: str | None = None, now: dt.datetime | None = None
 ) -> WorkerAccount:
-    """Set a new password with a reset code; unlocks the account and revokes its API tokens."""
+    """Set a new password with a reset code; unlocks the account, revokes its API tokens, ends its sessions."""
     now = now or timezone.now()
     phone = _valid_phone(phone)
     worker = WorkerAccount.objects.select_related("user").filter(phone=phone).first()
@@ -352,7 +359,7 @@ def worker_reset_password(
         user.failed_login_count = 0
         user.locked_until = None
         user.save(update_fields=["password", "failed_login_count", "locked_until"])
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        sign_out_everywhere(user=user, now=now)
         audit(actor=user, action=AuditAction.PASSWORD_RESET, target=worker, ip=ip)
     return worker
 
@@ -368,6 +375,8 @@ def worker_change_password(
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
+        # Other sessions and every API token end; the caller keeps the acting session.
+        sign_out_everywhere(user=user)
         audit(actor=user, action=AuditAction.PASSWORD_CHANGED, target=worker, ip=ip)
     return worker
 

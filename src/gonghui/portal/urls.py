@@ -19,4 +19,5 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_read_all_view, name="inbox_read_all"),
     path("profile/", views.profile_view, name="profile"),
     path("profile/password/", views.password_view, name="password"),
+    path("profile/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.core.errors import DomainError
+from gonghui.accounts.selectors import token_list_of
+from gonghui.accounts.services import token_revoke
+from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.phone import mask_mobile
 from gonghui.core.qr import qr_svg
 from gonghui.notifications import selectors as inbox_selectors
@@ -327,8 +329,27 @@ def profile_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/profile.html",
-        {"worker": worker, "phone_masked": mask_mobile(worker.phone), "member": selectors.current_member(worker)},
+        {
+            "worker": worker,
+            "phone_masked": mask_mobile(worker.phone),
+            "member": selectors.current_member(worker),
+            "tokens": list(token_list_of(user=worker.user)),
+            "now": timezone.now(),
+        },
     )
+
+
+@require_POST
+@worker_view
+def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
+    """Sign an app out: revoke one of the worker's own API tokens."""
+    worker = request.worker  # type: ignore[attr-defined]
+    try:
+        token_revoke(actor=worker.user, token_id=token_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("已退出该应用的登录"))
+    return redirect("portal:profile")
 
 
 @require_http_methods(["GET", "POST"])

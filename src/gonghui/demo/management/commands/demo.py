@@ -7,7 +7,7 @@ import logging
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from gonghui.demo.services import demo_load
+from gonghui.demo.services import DEMO_TOTP_SECRET, SUPERUSER, demo_load, demo_second_factor
 from gonghui.portal.demo import demo_worker_logins
 
 from ._report import summary, table
@@ -41,6 +41,26 @@ class Command(BaseCommand):
         self.stdout.write(_("演示账号（仅供本机演示，请勿在生产环境使用）："))
         rows = [(a.username, a.password, a.role, a.org_name) for a in outcome.accounts]
         self.stdout.write(table((_("用户名"), _("密码"), _("角色"), _("所属工会")), rows))
+        with_second_factor, recovery_codes = demo_second_factor()
+        listed = {a.username for a in outcome.accounts}  # those still using the demo password
+        with_second_factor = [name for name in with_second_factor if name in listed]
+        if SUPERUSER not in listed:
+            recovery_codes = []
+        if with_second_factor:
+            secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+            self.stdout.write("")
+            self.stdout.write(
+                _(
+                    "两步验证：%(names)s 登录时输入密码后还须输入6位验证码。在手机身份验证器中手动添加密钥 %(secret)s"
+                    "（基于时间，30秒），或运行 gonghui demo-code 查看当前验证码。"
+                )
+                % {"names": "、".join(with_second_factor), "secret": secret}
+            )
+            if recovery_codes:
+                self.stdout.write(
+                    _("恢复码（%(name)s，每个只能使用一次）：%(codes)s")
+                    % {"name": SUPERUSER, "codes": " ".join(recovery_codes)}
+                )
         workers = demo_worker_logins()
         if workers:
             self.stdout.write("")
