@@ -8,5 +8,6 @@ urlpatterns = [
     path("new/", views.account_create, name="create"),
     path("<int:user_id>/edit/", views.account_edit, name="edit"),
     path("login/", views.login_view, name="login"),
+    path("login/code/", views.login_code_view, name="login_code"),
     path("logout/", views.logout_view, name="logout"),
 ]

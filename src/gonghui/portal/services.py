@@ -23,9 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import ApiToken, AuditLog, User
-from gonghui.accounts.services import LoginLocked, audit, login_check, login_failure, token_issue
+from gonghui.accounts.services import (
+    LoginLocked,
+    audit,
+    login_attempt_key,
+    login_check,
+    login_failure,
+    login_unlock,
+    token_issue,
+)
 from gonghui.core import pii
-from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Throttled
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
@@ -34,13 +42,6 @@ from gonghui.members.selectors import member_current_elsewhere
 
 from .conf import limit
 from .models import BindingAttempt, CodePurpose, PhoneCode, WorkerAccount
-
-
-class Throttled(DomainError):
-    """Too many requests or tries; the message says when to try again (429)."""
-
-    status = 429
-    default_code = "throttled"
 
 
 class BadCredentials(DomainError):
@@ -188,7 +189,7 @@ def code_request(*, phone: str, purpose: str, ip: str | None = None, now: dt.dat
 def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> PhoneCode:
     """Check a code against the latest one sent for phone+purpose and use it up.
 
-    Only the latest code counts; a wrong try is counted (and committed) before refusing.
+    Only the latest code counts; every try is counted (and committed) before the code is compared.
     """
     code = (code or "").strip()
     invalid = _("验证码无效或已过期，请重新获取")
@@ -196,11 +197,17 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
         raise InvalidInput(_("请输入验证码"), code="code_required", fields={"code": [_("请输入验证码")]})
     row = PhoneCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at", "-id").first()
     max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
-    if row is None or row.used_at is not None or row.expires_at <= now or row.attempts >= max_attempts:
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
+    # Take a try before comparing, in one conditional UPDATE: parallel tries each take their own,
+    # and none is compared once the code's tries are spent.
+    taken = PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True, attempts__lt=max_attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not taken:
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
-        PhoneCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        left = max_attempts - row.attempts - 1
+        left = max_attempts - PhoneCode.objects.values_list("attempts", flat=True).get(pk=row.pk)
         if left > 0:
             message = _("验证码错误，还可尝试%(left)s次") % {"left": left}
         else:
@@ -276,10 +283,11 @@ def worker_create(
     return worker
 
 
-def _locked_message(until: dt.datetime) -> str:
-    return _("登录失败次数过多，账号已锁定至 %(until)s，请稍后再试或找回密码") % {
-        "until": timezone.localtime(until).strftime("%H:%M")
-    }
+def _locked_message(locked: LoginLocked) -> str:
+    until = timezone.localtime(locked.until).strftime("%H:%M")
+    if locked.by_network:
+        return _("当前网络登录尝试过于频繁，请于 %(until)s 后再试") % {"until": until}
+    return _("登录失败次数过多，账号已锁定至 %(until)s，请稍后再试或找回密码") % {"until": until}
 
 
 def worker_login_check(
@@ -303,32 +311,37 @@ def worker_login_check(
     except ValidationError:
         raise BadCredentials(bad) from None
     worker = WorkerAccount.objects.select_related("user").filter(phone=phone).first()
+    attempt_key = login_attempt_key(f"phone:{phone}")
     if password:
         try:
-            # An unknown phone still runs the password hasher (username "" never exists).
-            user = login_check(username=worker.user.username if worker else "", password=password, ip=ip)
+            # An unknown phone still runs the password hasher (username "" never exists), and its
+            # tries are counted under the phone like a known one's.
+            user = login_check(
+                username=worker.user.username if worker else "", password=password, ip=ip, attempt_key=attempt_key
+            )
         except LoginLocked as locked:
-            raise Throttled(_locked_message(locked.until), code="locked") from None
+            raise Throttled(_locked_message(locked), code="locked") from None
         if user is None:
             raise BadCredentials(bad)
         return user
     if code:
         if worker is not None and worker.user.locked_until and worker.user.locked_until > now:
-            raise Throttled(_locked_message(worker.user.locked_until), code="locked")
+            raise Throttled(_locked_message(LoginLocked(worker.user.locked_until)), code="locked")
         try:
             _code_consume(phone=phone, purpose=CodePurpose.LOGIN, code=code, now=now)
         except InvalidInput:
             # Wrong codes count toward the account's lockout, like wrong passwords.
             if worker is not None:
                 try:
-                    login_failure(user=worker.user, ip=ip, detail={"method": "sms_code"})
+                    login_failure(user=worker.user, ip=ip, attempt_key=attempt_key, detail={"method": "sms_code"})
                 except LoginLocked as locked:
-                    raise Throttled(_locked_message(locked.until), code="locked") from None
+                    raise Throttled(_locked_message(locked), code="locked") from None
             raise
         if worker is None or not worker.user.is_active:  # no code is ever sent for these
             raise BadCredentials(_("验证码无效或已过期，请重新获取"))
         user = worker.user
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, last_login=now)
+        login_unlock(user=user, attempt_key=attempt_key)
+        User.objects.filter(pk=user.pk).update(last_login=now)
         audit(actor=user, action=AuditLog.Action.LOGIN, ip=ip, detail={"method": "sms_code"})
         return user
     raise InvalidInput(_("请输入密码或验证码"), fields={"password": [_("请输入密码或验证码")]})
@@ -354,6 +367,7 @@ def worker_reset_password(
         user.save(update_fields=["password", "failed_login_count", "locked_until"])
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
         audit(actor=user, action=AuditAction.PASSWORD_RESET, target=worker, ip=ip)
+    login_unlock(user=user, attempt_key=login_attempt_key(f"phone:{phone}"))
     return worker
 
 
