@@ -96,6 +96,8 @@ class AuditLog(models.Model):
         WORKER_PASSWORD_CHANGED = "worker_password_changed", _("职工修改密码")
         WORKER_IDENTITY_BOUND = "worker_identity_bound", _("职工实名认证")
         WORKER_IDENTITY_REFUSED = "worker_identity_refused", _("职工实名认证未通过")
+        WORKER_IDENTITY_REQUESTED = "worker_identity_requested", _("职工申请实名认证")
+        WORKER_IDENTITY_UNBOUND = "worker_identity_unbound", _("解除职工实名认证")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

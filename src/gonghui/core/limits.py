@@ -19,9 +19,10 @@ DEFAULTS: dict[str, int] = {
     "GONGHUI_SMS_CODE_PER_PHONE_HOUR": 5,
     "GONGHUI_SMS_CODE_PER_PHONE_DAY": 10,
     "GONGHUI_SMS_CODE_PER_IP_HOUR": 20,
-    # Real-name binding: tries per account per day, and per person (ID number) per day from all accounts.
+    # Real-name binding: tries per account per day, and per person (ID number) per day from all
+    # accounts (higher: a stranger's tries must not easily block the person for a day).
     "GONGHUI_BINDING_MAX_FAILURES_PER_DAY": 5,
-    "GONGHUI_BINDING_MAX_TRIES_PER_PERSON_DAY": 5,
+    "GONGHUI_BINDING_MAX_TRIES_PER_PERSON_DAY": 10,
     # Member card QR token lifetime.
     "GONGHUI_CARD_TOKEN_MAX_AGE_SECONDS": 300,
     "GONGHUI_CARD_REFRESH_SECONDS": 60,

@@ -34,11 +34,9 @@ from gonghui.accounts.services import (
 )
 from gonghui.core import pii
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Throttled
-from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
-from gonghui.members.models import IdType, Member
-from gonghui.members.selectors import member_current_elsewhere
+from gonghui.members.models import Member
 
 from .conf import limit
 from .models import BindingAttempt, CodePurpose, PhoneCode, WorkerAccount
@@ -389,101 +387,6 @@ def worker_change_password(
 def worker_token_issue(*, worker: WorkerAccount, name: str = "app") -> str:
     """A bearer token for the workers' app (only its digest is kept, as for officers' tokens)."""
     return token_issue(user=worker.user, name=name, actor=worker.user)
-
-
-# --- Real-name binding ----------------------------------------------------------------------
-
-
-def normalize_name(name: str) -> str:
-    """Names compare without spaces and with one kind of middle dot (少数民族姓名 阿依古丽·买买提)."""
-    value = "".join((name or "").split())
-    for dot in ("•", "．", "・", "‧", "∙", "."):
-        value = value.replace(dot, "·")
-    return value
-
-
-def _binding_failed(*, worker: WorkerAccount, reason: str, now: dt.datetime) -> None:
-    BindingAttempt.objects.create(worker=worker, reason=reason, created_at=now)
-    audit(actor=worker.user, action=AuditAction.IDENTITY_REFUSED, target=worker, detail={"reason": reason})
-
-
-def worker_bind_identity(
-    *, worker: WorkerAccount, name: str, id_type: str, id_number: str, now: dt.datetime | None = None
-) -> WorkerAccount:
-    """Bind the account to a real person (实名认证): name + ID number, matched against the roll.
-
-    When the roll holds a current membership with that ID number, the name must be the roll's;
-    a refusal never says whose record it is. One account per person. A person without a
-    membership may bind too (and can then apply to join).
-    """
-    now = now or timezone.now()
-    if worker.is_verified:
-        raise Conflict(_("此账号已完成实名认证"), code="already_verified")
-    window = now - dt.timedelta(days=1)
-    failures = list(
-        BindingAttempt.objects.filter(worker=worker, created_at__gt=window)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[: limit("GONGHUI_BINDING_MAX_FAILURES_PER_DAY")]
-    )
-    if len(failures) >= limit("GONGHUI_BINDING_MAX_FAILURES_PER_DAY"):
-        retry = failures[-1] + dt.timedelta(days=1)
-        raise Throttled(
-            _("实名认证失败次数过多，请于 %(time)s 后再试") % {"time": _moment_text(retry, now)},
-            code="binding_throttled",
-        )
-    name = normalize_name(name)
-    if not name or len(name) > 64:
-        message = _("请填写证件上的姓名")
-        raise InvalidInput(message, fields={"name": [message]})
-    if id_type not in IdType.values:
-        message = _("证件类型无效")
-        raise InvalidInput(message, fields={"id_type": [message]})
-    try:
-        facts = parse_id_number(id_number, id_type, today=timezone.localdate(now))
-    except ValidationError as exc:
-        raise InvalidInput(
-            exc.messages[0], code="invalid_id_number", fields={"id_number": list(exc.messages)}
-        ) from None
-    number_hash = pii.keyed_hash(facts.number)
-    member = member_current_elsewhere(id_number_hash=number_hash)
-    if member is not None and normalize_name(member.name) != name:
-        _binding_failed(worker=worker, reason="name_mismatch", now=now)
-        message = _("姓名与证件号码不匹配，请核对后重试；如有疑问请联系所在工会")
-        raise InvalidInput(message, code="identity_mismatch", fields={"name": [message]})
-    taken = _("该证件已绑定其他职工账号；如非本人操作，请联系工会处理")
-    if WorkerAccount.objects.filter(id_number_hash=number_hash).exclude(pk=worker.pk).exists():
-        _binding_failed(worker=worker, reason="taken", now=now)
-        raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]})
-    try:
-        with transaction.atomic():
-            worker.real_name = name
-            worker.id_type = id_type
-            worker.id_number_encrypted = pii.encrypt(facts.number)
-            worker.id_number_hash = number_hash
-            worker.id_number_masked = mask_id_number(facts.number)
-            worker.verified_at = now
-            worker.save(
-                update_fields=[
-                    "real_name",
-                    "id_type",
-                    "id_number_encrypted",
-                    "id_number_hash",
-                    "id_number_masked",
-                    "verified_at",
-                ]
-            )
-            User.objects.filter(pk=worker.user_id).update(display_name=name)
-            audit(
-                actor=worker.user,
-                action=AuditAction.IDENTITY_BOUND,
-                target=worker,
-                org=member.org if member else None,
-                detail={"member": member.pk if member else None, "id_type": id_type},
-            )
-    except IntegrityError:
-        worker.refresh_from_db()
-        raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]}) from None
-    return worker
 
 
 # --- Member card ----------------------------------------------------------------------------
