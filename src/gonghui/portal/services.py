@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import ApiToken, AuditLog, User
+from gonghui.accounts.models import ApiToken, AuditLog, LoginCode, User
 from gonghui.accounts.services import (
     LoginLocked,
     audit,
@@ -32,7 +32,7 @@ from gonghui.accounts.services import (
     login_unlock,
     token_issue,
 )
-from gonghui.core import pii
+from gonghui.core import pii, ratelimit
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Throttled
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
@@ -217,11 +217,13 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
 
 
 def purge_expired_records(*, now: dt.datetime | None = None) -> int:
-    """Forget what the limits no longer need: codes and failed bindings older than two days."""
+    """Forget what the limits no longer need: codes and failed bindings older than two days, and
+    the rate-limit counters (core.ratelimit) whose window has ended."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=2)
     codes, _detail = PhoneCode.objects.filter(created_at__lt=cutoff).delete()
     attempts, _detail = BindingAttempt.objects.filter(created_at__lt=cutoff).delete()
-    return codes + attempts
+    officer_codes, _detail = LoginCode.objects.filter(created_at__lt=cutoff).delete()
+    return codes + attempts + officer_codes + ratelimit.purge_expired()
 
 
 # --- Accounts -------------------------------------------------------------------------------
