@@ -36,6 +36,10 @@ from tests.conftest import id_number, make_worker, member_data
 
 MARKERS = ("望京", "甲测试员", "朝阳区总工会")
 OBJECT_KIND_BY_PREFIX = (
+    ("api/v1/bindings/members/", "member"),
+    ("api/v1/bindings/", "binding_request"),
+    ("bindings/members/", "member"),
+    ("bindings/", "binding_request"),
     ("api/v1/assistance/pairings/", "pairing"),
     ("api/v1/assistance/standards/", "living_standard"),
     ("api/v1/assistance/", "hardship_file"),
@@ -155,7 +159,9 @@ def branch_a(tree, tmp_path):
     campaigns = _campaigns_branch_a(tree)
     medical_aid = _medical_aid_branch_a(tree, member)
     assistance = _assistance_branch_a(tree)
+    binding_request = _binding_branch_a(tree)
     return {
+        "binding_request": binding_request,
         **assistance,
         **medical_aid,
         **joining,
@@ -268,6 +274,17 @@ def _joining_branch_a(tree) -> dict[str, int]:
         "transfer_request": transfer.pk,
         "founding_prompt": FoundingPrompt.objects.get(township=tree.street_a).pk,
     }
+
+
+def _binding_branch_a(tree) -> int:
+    """A real-name binding request waiting in 望京科技公司工会's queue (the roll has no phone)."""
+    from gonghui.portal.binding import worker_bind_identity
+
+    member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=26, name="甲待认证", phone=""))
+    worker = make_worker("13911115555")
+    request = worker_bind_identity(worker=worker, name="甲待认证", id_type="resident_id", id_number=id_number(26))
+    assert request.state == "pending"
+    return request.pk
 
 
 def _medical_aid_worker_a(worker_a, branch_a) -> int:
@@ -433,6 +450,8 @@ def test_the_markers_do_show_up_for_the_branch_officer(client, tree, branch_a):
         f"/joining/{branch_a['join_application']}/",
         f"/joining/transfers/{branch_a['transfer_request']}/",
         f"/joining/prompts/{branch_a['founding_prompt']}/",
+        f"/bindings/{branch_a['binding_request']}/",
+        f"/bindings/members/{branch_a['member']}/",
     ):
         response = client.get(url)
         assert response.status_code == 200

@@ -34,6 +34,7 @@ from gonghui.members.api import router as members_router
 from gonghui.notifications.api import router as notifications_router
 from gonghui.orgs.api import router as orgs_router
 from gonghui.portal.api import router as portal_router
+from gonghui.portal.api_bindings import router as bindings_router
 from gonghui.rights.api import router as rights_router
 from gonghui.rights.api_casework import router as rights_casework_router
 
@@ -252,6 +253,7 @@ api.add_router("/members", members_router)
 api.add_router("/jobs", jobs_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/portal", portal_router)
+api.add_router("/bindings", bindings_router)
 api.add_router("/joining", joining_router)
 api.add_router("/rights", rights_router)
 api.add_router("/rights", rights_casework_router)

@@ -252,6 +252,9 @@ GONGHUI_TRUSTED_PROXIES = int(os.environ.get("GONGHUI_TRUSTED_PROXIES", "0"))
 # Login lockout: this many failures within the window lock the account for the window.
 GONGHUI_LOGIN_MAX_FAILURES = int(os.environ.get("GONGHUI_LOGIN_MAX_FAILURES", "5"))
 GONGHUI_LOGIN_LOCK_MINUTES = int(os.environ.get("GONGHUI_LOGIN_LOCK_MINUTES", "15"))
+# Sign-in tries from one address per lock window (a shared office NAT signs in many officers;
+# a good sign-in gives its try back).
+GONGHUI_LOGIN_MAX_PER_IP = int(os.environ.get("GONGHUI_LOGIN_MAX_PER_IP", "50"))
 # Evidence attached to rights requests: size of one file and files per request.
 GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 GONGHUI_RIGHTS_MAX_ATTACHMENTS = int(os.environ.get("GONGHUI_RIGHTS_MAX_ATTACHMENTS", "10"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/", include("gonghui.jobs.urls")),
     path("notifications/", include("gonghui.notifications.urls")),
     path("joining/", include("gonghui.joining.urls")),
+    path("bindings/", include("gonghui.portal.officer_urls")),
     path("rights/", include("gonghui.rights.urls")),
     path("assistance/", include("gonghui.assistance.urls")),
     path("campaigns/", include("gonghui.campaigns.urls")),

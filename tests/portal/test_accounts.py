@@ -357,9 +357,14 @@ def test_periodic_purge_forgets_old_codes_only(db, sms_outbox):
     code_request(phone=PHONE, purpose="login", now=now - dt.timedelta(hours=20))
     BindingAttempt.objects.create(worker=worker, reason="name_mismatch", created_at=now - dt.timedelta(days=3))
     BindingAttempt.objects.create(worker=worker, reason="name_mismatch", created_at=now)
+    from gonghui.core.models import RateCounter
 
-    assert purge_expired_records(now=now) == 2
+    RateCounter.objects.create(key="ended", hits=3, expires_ms=0)
+    RateCounter.objects.create(key="running", hits=3, expires_ms=int(now.timestamp() * 1000) + 60_000)
+
+    assert purge_expired_records(now=now) == 3
     assert PhoneCode.objects.count() == 1 and BindingAttempt.objects.count() == 1
+    assert list(RateCounter.objects.values_list("key", flat=True)) == ["running"]
     assert load_tasks()["portal.purge_codes"].fn() == 0  # idempotent
 
 

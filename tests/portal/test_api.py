@@ -58,7 +58,16 @@ def test_register_login_verify_me_card_by_api(client, member, sms_outbox):
         client, "/verify", {"name": "钱一", "id_type": "resident_id", "id_number": id_number(31)}, **bearer(token)
     )
     assert response.status_code == 200
-    me = response.json()
+    started = response.json()
+    # Name + ID number are not enough: a code went to the phone the roll holds.
+    assert started["state"] == "awaiting_code" and started["method"] == "sms"
+    assert started["phone_masked"] == "138****8000" and not started["me"]["verified"]
+    assert sms_outbox[-1].phone == member.phone == "13800138000"
+    assert client.get("/api/v1/portal/verify", **bearer(token)).json()["state"] == "awaiting_code"
+
+    response = post(client, "/verify/code", {"code": sent_code(sms_outbox)}, **bearer(token))
+    assert response.status_code == 200 and response.json()["state"] == "confirmed"
+    me = response.json()["me"]
     assert me["verified"] and me["real_name"] == "钱一"
     assert me["membership"]["org_name"] == "望京科技公司工会"
     assert me["membership"]["card_number"] == member.card_number

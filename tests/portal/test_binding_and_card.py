@@ -1,4 +1,4 @@
-"""Real-name binding against the roll, the current membership, and the member card token."""
+"""The current membership of a bound worker, and the member card token (binding: test_binding.py)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,14 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from gonghui.accounts.models import AuditLog
-from gonghui.core import pii
-from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.members.services import member_change_status, member_create, member_transfer
-from gonghui.portal.models import BindingAttempt
 from gonghui.portal.selectors import current_member, membership_records, org_chain, transfer_history
 from gonghui.portal.services import (
     CardState,
-    Throttled,
     card_check,
     card_token,
     mask_card_number,
     mask_name,
-    require_member,
-    worker_bind_identity,
 )
 from tests.conftest import id_number, make_worker, member_data
 
@@ -35,117 +28,6 @@ def member(tree):
 @pytest.fixture
 def worker(db):
     return make_worker("13912345670")
-
-
-def test_binding_to_a_member_links_the_membership(tree, member, worker):
-    bound = worker_bind_identity(worker=worker, name=" 李四 ", id_type="resident_id", id_number=id_number(7).lower())
-
-    bound.refresh_from_db()
-    assert bound.is_verified and bound.real_name == "李四"
-    assert bound.id_number_hash == pii.keyed_hash(id_number(7))
-    assert pii.decrypt(bound.id_number_encrypted) == id_number(7)
-    assert bound.id_number_masked == member.id_number_masked
-    assert bound.user.display_name == "李四"
-    found = current_member(bound)
-    assert found == member and found.org == tree.union_a1
-    log = AuditLog.objects.get(action="worker_identity_bound")
-    assert log.actor == worker.user and log.org == tree.union_a1 and log.detail["member"] == member.pk
-
-
-def test_name_mismatch_is_refused_without_naming_the_record(tree, member, worker):
-    with pytest.raises(InvalidInput) as exc:
-        worker_bind_identity(worker=worker, name="王五", id_type="resident_id", id_number=id_number(7))
-
-    assert exc.value.code == "identity_mismatch"
-    assert "李四" not in exc.value.message and "望京" not in exc.value.message
-    worker.refresh_from_db()
-    assert not worker.is_verified and worker.id_number_hash == ""
-    assert BindingAttempt.objects.filter(worker=worker, reason="name_mismatch").count() == 1
-
-
-def test_binding_without_membership_is_allowed(tree, worker):
-    bound = worker_bind_identity(worker=worker, name="赵六", id_type="resident_id", id_number=id_number(99))
-    assert bound.is_verified and current_member(bound) is None
-    with pytest.raises(Forbidden) as exc:
-        require_member(bound)
-    assert exc.value.code == "not_member"
-
-
-def test_other_id_types_are_accepted(db, worker):
-    from gonghui.core.idcard import build_id_number
-
-    number = build_id_number("810000", dt.date(1988, 1, 2), 11)
-    bound = worker_bind_identity(worker=worker, name="陈大文", id_type="hk_mo_tw_residence", id_number=number)
-    assert bound.id_type == "hk_mo_tw_residence"
-    other = make_worker("13912345671")
-    with pytest.raises(InvalidInput) as exc:
-        worker_bind_identity(worker=other, name="Tom", id_type="foreign_permanent", id_number=id_number(5))
-    assert exc.value.fields["id_number"]
-
-
-def test_bad_id_numbers_and_types_are_refused(db, worker):
-    good = id_number(7)
-    wrong_check = good[:-1] + ("1" if good[-1] != "1" else "2")
-    with pytest.raises(InvalidInput) as exc:
-        worker_bind_identity(worker=worker, name="李四", id_type="resident_id", id_number=wrong_check)
-    assert "校验位" in exc.value.message
-    with pytest.raises(InvalidInput):
-        worker_bind_identity(worker=worker, name="李四", id_type="passport", id_number=id_number(7))
-    with pytest.raises(InvalidInput):
-        worker_bind_identity(worker=worker, name="  ", id_type="resident_id", id_number=id_number(7))
-
-
-def test_one_account_per_person(tree, member, worker):
-    worker_bind_identity(worker=worker, name="李四", id_type="resident_id", id_number=id_number(7))
-    other = make_worker("13912345672")
-    with pytest.raises(Conflict) as exc:
-        worker_bind_identity(worker=other, name="李四", id_type="resident_id", id_number=id_number(7))
-    assert exc.value.status == 409 and exc.value.code == "identity_taken"
-    other.refresh_from_db()
-    assert not other.is_verified
-
-
-def test_binding_twice_is_refused(db, worker):
-    worker_bind_identity(worker=worker, name="赵六", id_type="resident_id", id_number=id_number(99))
-    with pytest.raises(Conflict):
-        worker_bind_identity(worker=worker, name="赵六", id_type="resident_id", id_number=id_number(98))
-
-
-def test_five_failed_bindings_a_day_then_refused(tree, member, worker):
-    now = timezone.now()
-    for i in range(5):
-        with pytest.raises(InvalidInput):
-            worker_bind_identity(
-                worker=worker,
-                name="王五",
-                id_type="resident_id",
-                id_number=id_number(7),
-                now=now + dt.timedelta(minutes=i),
-            )
-    with pytest.raises(Throttled) as exc:
-        # Even the right name is refused now: the limit stops probing.
-        worker_bind_identity(
-            worker=worker, name="李四", id_type="resident_id", id_number=id_number(7), now=now + dt.timedelta(hours=1)
-        )
-    assert exc.value.status == 429 and exc.value.code == "binding_throttled"
-    worker.refresh_from_db()
-    assert not worker.is_verified
-    bound = worker_bind_identity(
-        worker=worker,
-        name="李四",
-        id_type="resident_id",
-        id_number=id_number(7),
-        now=now + dt.timedelta(days=1, hours=1),
-    )
-    assert bound.is_verified
-
-
-@override_settings(GONGHUI_BINDING_MAX_FAILURES_PER_DAY=1)
-def test_binding_limit_is_a_setting(tree, member, worker):
-    with pytest.raises(InvalidInput):
-        worker_bind_identity(worker=worker, name="王五", id_type="resident_id", id_number=id_number(7))
-    with pytest.raises(Throttled):
-        worker_bind_identity(worker=worker, name="李四", id_type="resident_id", id_number=id_number(7))
 
 
 def test_membership_follows_transfers(tree, member):

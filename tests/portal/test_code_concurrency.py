@@ -36,3 +36,19 @@ def test_parallel_requests_from_one_address_keep_its_hourly_limit(sms_outbox):
     refused = [r for r in results if isinstance(r, Throttled)]
     assert len(refused) == 5 and {r.code for r in refused} == {"code_ip_hourly"}
     assert PhoneCode.objects.filter(ip="10.0.0.2").count() == 3
+
+
+def test_parallel_wrong_codes_are_compared_at_most_five_times(sms_outbox):
+    from gonghui.core.errors import InvalidInput
+    from gonghui.portal.services import worker_register
+
+    code_request(phone="13800138000", purpose="register")
+    right = sms_outbox[-1].text.split("验证码")[1][:6]
+    wrong = "000000" if right != "000000" else "111111"
+    results = run_parallel(
+        [lambda: worker_register(phone="13800138000", code=wrong, password="Gonghui-test-2026")] * 12
+    )
+
+    assert all(isinstance(r, InvalidInput) for r in results), results
+    assert sorted(r.code for r in results) == ["code_invalid"] * 7 + ["code_wrong"] * 5
+    assert PhoneCode.objects.get().attempts == 5

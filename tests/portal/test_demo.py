@@ -9,7 +9,7 @@ from gonghui.demo import services as demo_services
 from gonghui.demo.services import _demo_places, demo_load
 from gonghui.notifications.models import Notification
 from gonghui.portal.demo import DEMO_WORKER_PASSWORD, demo_worker_logins, load_demo
-from gonghui.portal.models import WorkerAccount
+from gonghui.portal.models import BindingRequest, WorkerAccount
 from gonghui.portal.selectors import current_member
 from gonghui.portal.services import card_check, card_token, worker_login_check
 
@@ -22,16 +22,23 @@ def test_demo_workers(db, monkeypatch):
 
     counts = load_demo(places=places, admin=admin, rng=random.Random(2026))
 
-    assert counts["worker_accounts"] == WorkerAccount.objects.count() == 30
+    assert counts["worker_accounts"] == WorkerAccount.objects.count() == 31
     assert counts["bound_members"] == 24 and counts["bound_non_members"] == 3 and counts["unbound"] == 3
+    assert counts["pending_bindings"] == 1
+    # The union's queue is not empty: one request waits for places["union"]'s officers.
+    waiting = BindingRequest.objects.get(state="pending")
+    assert waiting.org == places["union"] and not waiting.worker.is_verified
     workers = list(WorkerAccount.objects.order_by("phone"))
     held = [current_member(w) for w in workers]
     assert sum(m is not None for m in held) == 24
     assert sum(m is not None and m.org == places["union"] for m in held) == 20
     assert sum(w.is_verified and m is None for w, m in zip(workers, held, strict=True)) == 3
-    assert sum(not w.is_verified for w in workers) == 3
+    assert sum(not w.is_verified for w in workers) == 4
     assert all(w.phone.startswith("1380000") and len(w.phone) == 11 for w in workers)
-    assert counts["notifications"] == Notification.objects.filter(recipient__worker__isnull=False).count() == 30
+    prompts = Notification.objects.filter(
+        recipient__worker__isnull=False, topic__in=["portal.welcome", "portal.verify"]
+    )
+    assert counts["notifications"] == prompts.count() == 31
 
     logins = demo_worker_logins()
     assert len(logins) == 3

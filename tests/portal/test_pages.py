@@ -57,7 +57,16 @@ def test_register_flow_then_verify_then_home(client, tree, member, sms_outbox):
 
     response = client.post(
         reverse("portal:verify") + "?next=/m/card/",
-        {"name": "周八", "id_type": "resident_id", "id_number": id_number(21), "next": "/m/card/"},
+        {"name": "周八", "id_type": "resident_id", "id_number": id_number(21), "next": "/m/card/", "action": "bind"},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("portal:verify") + "?next=/m/card/"
+    worker.refresh_from_db()
+    assert not worker.is_verified  # name + ID number alone prove nothing
+    page = client.get(response["Location"]).content.decode()
+    assert "验证码已发送至 138****8000" in page
+    response = client.post(
+        reverse("portal:verify") + "?next=/m/card/",
+        {"code": sent_code(sms_outbox), "action": "code", "next": "/m/card/"},
     )
     assert response.status_code == 302 and response["Location"] == "/m/card/"
     worker.refresh_from_db()

@@ -16,9 +16,20 @@ class LoginForm(forms.Form):
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput)
 
 
+class CodeLoginForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    code = forms.CharField(label=_("短信验证码"), max_length=6, required=False)
+
+
 class AccountCreateForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "off"}))
     display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        required=False,
+        help_text=_("选填；登记后可用短信验证码登录（账号被锁定时也可）"),
+    )
     org = OrgField(label=_("所属工会"), help_text=_("账号只能查看和办理该工会及其下级的数据"))
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices, initial=Role.OFFICER)
     assistance_access = forms.BooleanField(
@@ -33,6 +44,12 @@ class AccountCreateForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
 
 class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     display_name = forms.CharField(label=_("姓名"), max_length=64, required=False)
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        required=False,
+        help_text=_("选填；登记后可用短信验证码登录（账号被锁定时也可）"),
+    )
     org = OrgField(label=_("所属工会"))
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     assistance_access = forms.BooleanField(
@@ -58,6 +75,7 @@ class AccountEditForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     def initial_from(account: User) -> dict[str, Any]:
         return {
             "display_name": account.display_name,
+            "phone": account.phone,
             "org": account.org,
             "role": account.role,
             "assistance_access": account.assistance_access,

@@ -32,6 +32,8 @@ class User(AbstractUser):
     assistance_access = models.BooleanField(
         _("帮扶数据权限"), default=False, help_text=_("可查看和办理困难职工档案、帮扶救助和医疗互助中的个人信息")
     )
+    # Officers: the phone that receives sign-in codes (a locked account can still sign in by SMS).
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True, help_text=_("用于短信验证码登录"))
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     # Bumped to sign the account out of every session at once (role, union or rights changed,
@@ -96,6 +98,7 @@ class AuditLog(models.Model):
         LOGIN = "login", _("登录")
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOCKED = "locked", _("账号锁定")
+        LOGIN_CODE_SENT = "login_code_sent", _("发送登录验证码")
         REVEAL_ID = "reveal_id", _("查看完整证件号码")
         ACCOUNT_CREATED = "account_created", _("创建账号")
         ACCOUNT_UPDATED = "account_updated", _("修改账号")
@@ -115,6 +118,8 @@ class AuditLog(models.Model):
         WORKER_PASSWORD_CHANGED = "worker_password_changed", _("职工修改密码")
         WORKER_IDENTITY_BOUND = "worker_identity_bound", _("职工实名认证")
         WORKER_IDENTITY_REFUSED = "worker_identity_refused", _("职工实名认证未通过")
+        WORKER_IDENTITY_REQUESTED = "worker_identity_requested", _("职工申请实名认证")
+        WORKER_IDENTITY_UNBOUND = "worker_identity_unbound", _("解除职工实名认证")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -135,3 +140,27 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class LoginCode(models.Model):
+    """A sign-in code texted to an officer's phone (only its keyed hash is kept).
+
+    Lives GONGHUI_SMS_CODE_TTL_MINUTES, dies after GONGHUI_SMS_CODE_MAX_ATTEMPTS tries (each taken
+    before the code is compared), is used once; only the account's latest code counts.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_codes")
+    code_hash = models.CharField(max_length=64, editable=False)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), db_index=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录验证码")
+        verbose_name_plural = _("登录验证码")
+        indexes = [models.Index(fields=["user", "-created_at"], name="logincode_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

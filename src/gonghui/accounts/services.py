@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import secrets
 from typing import Any
 
@@ -18,11 +20,14 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import fastsql
-from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gonghui.core import fastsql, pii, ratelimit
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
+from gonghui.core.limits import limit
 from gonghui.core.localcache import LocalMirror
+from gonghui.core.phone import mask_mobile, validate_mobile
+from gonghui.core.sms import send_sms
 
-from .models import ApiToken, AuditLog, Role, User
+from .models import ApiToken, AuditLog, LoginCode, Role, User
 from .permissions import require_manage_accounts
 from .scope import scope_root_path
 
@@ -40,47 +45,196 @@ def audit(*, actor, action: str, target=None, org=None, ip: str | None = None, d
 
 
 class LoginLocked(Exception):
-    def __init__(self, until: dt.datetime) -> None:
+    """Too many sign-in tries: for the account (or the name typed), or from the network (`by_network`)."""
+
+    def __init__(self, until: dt.datetime, *, by_network: bool = False) -> None:
         super().__init__("locked")
         self.until = until
+        self.by_network = by_network
 
 
-def login_check(*, username: str, password: str, ip: str | None = None, request=None) -> User | None:
-    """Authenticate; after too many failures the account is locked for a while.
+def login_attempt_key(name: str) -> str:
+    """The lockout counter of a name typed at sign-in (a username, or a worker's phone).
 
-    Raises LoginLocked while locked (even with the right password). Returns None on bad
-    credentials, the same way for unknown and known usernames.
+    Counted whether or not an account has that name, so a lockout tells nobody which names exist.
     """
-    now = timezone.now()
+    return "login:name:" + hashlib.sha256(name.encode()).hexdigest()[:40]
+
+
+def _lock_window() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.GONGHUI_LOGIN_LOCK_MINUTES)
+
+
+def login_check(
+    *, username: str, password: str, ip: str | None = None, request=None, attempt_key: str | None = None
+) -> User | None:
+    """Authenticate; after too many failures the name typed is locked for a while.
+
+    Each try is counted first, atomically (core.ratelimit), and only the first
+    GONGHUI_LOGIN_MAX_FAILURES tries of a window reach the password hasher: parallel requests
+    cannot check more passwords than that. Raises LoginLocked while locked (even with the right
+    password) or while the caller's address has made too many tries
+    (GONGHUI_LOGIN_MAX_PER_IP). Returns None on bad credentials. Unknown and known usernames
+    are counted, refused and locked alike. `attempt_key` names the counter when the name typed
+    is not the username (a worker's phone).
+    """
+    window = _lock_window()
+    by_ip = None
+    if ip:
+        by_ip = ratelimit.hit(f"login:ip:{ip}", window=window)
+        if by_ip.over(settings.GONGHUI_LOGIN_MAX_PER_IP):
+            raise LoginLocked(by_ip.resets_at, by_network=True)
+    key = attempt_key or login_attempt_key(username)
+    attempt = ratelimit.hit(key, window=window)
+    if attempt.over(settings.GONGHUI_LOGIN_MAX_FAILURES):
+        raise LoginLocked(attempt.resets_at)
     user = User.objects.filter(username=username).first()
-    if user and user.locked_until and user.locked_until > now:
-        raise LoginLocked(user.locked_until)
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is not None:
+        ratelimit.reset(key)
+        if by_ip is not None:
+            ratelimit.release(f"login:ip:{ip}")  # a good sign-in gives its try back to the network
         if user is not None and (user.failed_login_count or user.locked_until):
             User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
         audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
         return authenticated
     if user is not None:
-        login_failure(user=user, ip=ip, now=now)
+        audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip)
+    if attempt.count >= settings.GONGHUI_LOGIN_MAX_FAILURES:
+        # Exactly one try of a window has this count: one lockout, one audit record.
+        _lock(user=user, key=key, ip=ip)
     return None
 
 
-def login_failure(*, user: User, ip: str | None = None, now: dt.datetime | None = None, detail=None) -> None:
-    """Count a failed sign-in (wrong password, or a wrong SMS code on the workers' login);
-    too many lock the account for a while and raise LoginLocked."""
-    now = now or timezone.now()
-    until = None
-    with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
-        user.refresh_from_db(fields=["failed_login_count"])
-        audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip, detail=detail)
-        if user.failed_login_count >= settings.GONGHUI_LOGIN_MAX_FAILURES:
-            until = now + dt.timedelta(minutes=settings.GONGHUI_LOGIN_LOCK_MINUTES)
-            User.objects.filter(pk=user.pk).update(locked_until=until, failed_login_count=0)
+def _lock(*, user: User | None, key: str, ip: str | None) -> None:
+    until = timezone.now() + _lock_window()
+    ratelimit.hold(key, until=until)
+    if user is not None:
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(locked_until=until)
             audit(actor=user, action=AuditLog.Action.LOCKED, ip=ip, detail={"until": until.isoformat()})
-    if until is not None:
-        raise LoginLocked(until)
+    raise LoginLocked(until)
+
+
+def login_failure(*, user: User, ip: str | None = None, attempt_key: str | None = None, detail=None) -> None:
+    """Count a failed sign-in that did not go through login_check (a wrong SMS code on the
+    workers' login); too many lock the account for a while and raise LoginLocked."""
+    key = attempt_key or login_attempt_key(user.username)
+    attempt = ratelimit.hit(key, window=_lock_window())
+    audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip, detail=detail)
+    if attempt.count >= settings.GONGHUI_LOGIN_MAX_FAILURES:
+        _lock(user=user, key=key, ip=ip)
+
+
+def login_unlock(*, user: User, attempt_key: str | None = None) -> None:
+    """Clear the account's lockout and failed tries (a password reset, a sign-in by SMS code)."""
+    ratelimit.reset(attempt_key or login_attempt_key(user.username))
+    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
+
+
+# --- Sign-in by SMS code (officers) ---------------------------------------------------------------
+
+
+def _moment_text(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _login_code_hash(user: User, code: str) -> str:
+    return pii.keyed_hash(f"officer-login-code:{user.pk}:{code.strip()}")
+
+
+def officer_code_request(*, username: str, ip: str | None = None, now: dt.datetime | None = None) -> None:
+    """Text a sign-in code to the account's registered phone (a locked account signs in this way).
+
+    The answer is the same whether the account exists and has a phone or not; the limits (60 s
+    between codes, per name and per address per hour) are counted atomically for every request.
+    """
+    now = now or timezone.now()
+    name = login_attempt_key(username).rsplit(":", 1)[1]
+    cooldown = ratelimit.hit(
+        f"login-code:cool:{name}", window=dt.timedelta(seconds=limit("GONGHUI_SMS_CODE_COOLDOWN_SECONDS"))
+    )
+    if cooldown.over(1):
+        seconds = max(int((cooldown.resets_at - now).total_seconds()) + 1, 1)
+        raise Throttled(_("验证码发送过于频繁，请 %(seconds)s 秒后再试") % {"seconds": seconds}, code="code_cooldown")
+    hour = dt.timedelta(hours=1)
+    hourly = ratelimit.hit(f"login-code:name:{name}", window=hour)
+    if hourly.over(limit("GONGHUI_SMS_CODE_PER_PHONE_HOUR")):
+        raise Throttled(
+            _("该账号1小时内获取验证码次数已达上限，请于 %(time)s 后再试") % {"time": _moment_text(hourly.resets_at)},
+            code="code_phone_hourly",
+        )
+    if ip:
+        by_ip = ratelimit.hit(f"login-code:ip:{ip}", window=hour)
+        if by_ip.over(limit("GONGHUI_SMS_CODE_PER_IP_HOUR")):
+            raise Throttled(
+                _("当前网络获取验证码过于频繁，请于 %(time)s 后再试") % {"time": _moment_text(by_ip.resets_at)},
+                code="code_ip_hourly",
+            )
+    user = User.objects.filter(username=username, is_active=True).exclude(phone="").first()
+    if user is None or not (user.is_officer or user.is_superuser):
+        return
+    code = f"{secrets.randbelow(10**6):06d}"
+    ttl = limit("GONGHUI_SMS_CODE_TTL_MINUTES")
+    with transaction.atomic():
+        LoginCode.objects.create(
+            user=user,
+            code_hash=_login_code_hash(user, code),
+            ip=ip,
+            created_at=now,
+            expires_at=now + dt.timedelta(minutes=ttl),
+        )
+        audit(actor=user, action=AuditLog.Action.LOGIN_CODE_SENT, target=user, org=user.org, ip=ip)
+    text = _("登录验证码%(code)s，%(ttl)s分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。") % {
+        "code": code,
+        "ttl": ttl,
+    }
+    # A failed delivery is logged by the gateway, not told: the answer must not say the account exists.
+    send_sms(user.phone, f"【{settings.GONGHUI_SMS_SIGNATURE}】{text}", fail_silently=True)
+
+
+def officer_code_login(*, username: str, code: str, ip: str | None = None, now: dt.datetime | None = None) -> User:
+    """The account for username + the latest sign-in code texted to it; clears a lockout.
+
+    Each try is taken from the code's allowance before comparing (a conditional UPDATE), so
+    parallel tries compare at most GONGHUI_SMS_CODE_MAX_ATTEMPTS times. Every refusal reads alike.
+    """
+    now = now or timezone.now()
+    invalid = _("用户名或验证码错误，或验证码已过期，请重新获取")
+    if ip:
+        by_ip = ratelimit.hit(f"login:ip:{ip}", window=_lock_window())
+        if by_ip.over(settings.GONGHUI_LOGIN_MAX_PER_IP):
+            raise LoginLocked(by_ip.resets_at, by_network=True)
+    code = (code or "").strip()
+    user = User.objects.filter(username=username, is_active=True).first()
+    row = LoginCode.objects.filter(user=user).order_by("-created_at", "-id").first() if user and code else None
+    max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
+    taken = LoginCode.objects.filter(pk=row.pk, used_at__isnull=True, attempts__lt=max_attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not taken or not hmac.compare_digest(row.code_hash, _login_code_hash(row.user, code)):
+        audit(actor=row.user, action=AuditLog.Action.LOGIN_FAILED, ip=ip, detail={"method": "sms_code"})
+        raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
+    if not LoginCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+        raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
+    user = row.user
+    login_unlock(user=user)
+    if ip:
+        ratelimit.release(f"login:ip:{ip}")
+    audit(actor=user, action=AuditLog.Action.LOGIN, ip=ip, detail={"method": "sms_code"})
+    return user
+
+
+def _valid_phone(phone: str | None) -> str:
+    """An officer's optional phone for sign-in codes: empty, or a valid mainland mobile number."""
+    if phone is None or not phone.strip():
+        return ""
+    try:
+        return validate_mobile(phone)
+    except ValidationError as exc:
+        raise InvalidInput(exc.messages[0], code="invalid_phone", fields={"phone": list(exc.messages)}) from None
 
 
 def _check_org_for_account(*, actor, org) -> None:
@@ -98,6 +252,7 @@ def officer_create(
     role: str,
     display_name: str = "",
     assistance_access: bool = False,
+    phone: str = "",
 ) -> User:
     """Create an officer account bound to a union in the actor's scope."""
     require_manage_accounts(actor)
@@ -109,7 +264,14 @@ def officer_create(
         raise InvalidInput(_("用户名不能为空"), fields={"username": [_("用户名不能为空")]})
     if User.objects.filter(username=username).exists():
         raise Conflict(_("用户名 %(name)s 已存在") % {"name": username}, code="duplicate_username")
-    user = User(username=username, org=org, role=role, display_name=display_name, assistance_access=assistance_access)
+    user = User(
+        username=username,
+        org=org,
+        role=role,
+        display_name=display_name,
+        assistance_access=assistance_access,
+        phone=_valid_phone(phone),
+    )
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
@@ -145,10 +307,13 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
             raise InvalidInput(_("角色无效"), fields={"role": [_("角色无效")]})
         changes["role"] = [user.role, data["role"]]
         user.role = data["role"]
-    for field in ("display_name", "is_active", "assistance_access"):
+    if "phone" in data:
+        data = {**data, "phone": _valid_phone(data["phone"])}
+    for field in ("display_name", "is_active", "assistance_access", "phone"):
         if field in data and data[field] != getattr(user, field):
-            changes[field] = [getattr(user, field), data[field]]
-            setattr(user, field, data[field])
+            before, after = getattr(user, field), data[field]
+            changes[field] = [mask_mobile(before), mask_mobile(after)] if field == "phone" else [before, after]
+            setattr(user, field, after)
     if data.get("password"):
         try:
             password_validation.validate_password(data["password"], user)
@@ -156,8 +321,8 @@ def officer_update(*, actor, user: User, data: dict[str, Any]) -> User:
             raise InvalidInput(exc.messages[0], fields={"password": list(exc.messages)}) from None
         user.set_password(data["password"])
         user.locked_until = None
-        user.failed_login_count = 0
         changes["password"] = ["***", "***"]
+        ratelimit.reset(login_attempt_key(user.username))
     if changes:
         with transaction.atomic():
             user.save()

@@ -18,5 +18,6 @@ urlpatterns = [
     path("me/two-factor/", twofactor_views.own_enrol_view, name="me_two_factor"),
     path("me/two-factor/recovery-codes/", twofactor_views.own_recovery_codes_view, name="me_recovery_codes"),
     path("me/two-factor/disable/", twofactor_views.own_disable_view, name="me_two_factor_disable"),
+    path("login/code/", views.login_code_view, name="login_code"),
     path("logout/", views.logout_view, name="logout"),
 ]

@@ -6,14 +6,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.web import client_ip, officer_view, run_action, run_service
+from gonghui.core.errors import DomainError
+from gonghui.core.limits import limit
+from gonghui.web import client_ip, form_errors_from, officer_view, run_action, run_service
 
 from . import twofactor
-from .forms import AccountCreateForm, AccountEditForm, LoginForm, OwnPasswordForm, TokenIssueForm
-from .selectors import account_get_visible, account_list_visible_to, token_list_of
+from .forms import AccountCreateForm, AccountEditForm, CodeLoginForm, LoginForm, OwnPasswordForm, TokenIssueForm
+from .selectors import (
+    LOCKOUT_DAYS,
+    account_get_visible,
+    account_list_visible_to,
+    account_lockouts,
+    lockout_counts,
+    token_list_of,
+)
 from .services import (
     LoginLocked,
     login_check,
+    officer_code_login,
+    officer_code_request,
     officer_create,
     officer_update,
     password_change_own,
@@ -36,8 +47,7 @@ def login_view(request):
                 request=request,
             )
         except LoginLocked as locked:
-            until = timezone.localtime(locked.until).strftime("%H:%M")
-            form.add_error(None, _("登录失败次数过多，账号已锁定至 %(until)s，请稍后再试") % {"until": until})
+            form.add_error(None, locked_message(locked))
         else:
             if user is None:
                 form.add_error(None, _("用户名或密码错误"))
@@ -57,6 +67,49 @@ def login_view(request):
     )
 
 
+def locked_message(locked: LoginLocked) -> str:
+    """The same words for every name typed (known or not): only the time differs."""
+    until = timezone.localtime(locked.until).strftime("%H:%M")
+    if locked.by_network:
+        return _("当前网络登录尝试过于频繁，请于 %(until)s 后再试") % {"until": until}
+    return _("登录失败次数过多，账号已锁定至 %(until)s；可改用短信验证码登录，或稍后再试") % {"until": until}
+
+
+@require_http_methods(["GET", "POST"])
+def login_code_view(request):
+    """Sign in with a code texted to the account's registered phone (also while locked out)."""
+    form = CodeLoginForm(request.POST or None, initial={"username": request.GET.get("username", "")})
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        username, code = form.cleaned_data["username"], form.cleaned_data["code"]
+        try:
+            if request.POST.get("action") == "send_code":
+                officer_code_request(username=username, ip=client_ip(request))
+                sent = True
+            elif not code:
+                form.add_error("code", _("请输入验证码"))
+            else:
+                user = officer_code_login(username=username, code=code, ip=client_ip(request))
+                target = request.GET.get("next", "")
+                if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                    target = "home"
+                # The texted code stands in for the password only: the authenticator is still asked.
+                if twofactor.second_step_needed(user):
+                    return begin_second_step(request, user, next_url=target)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(target)
+        except LoginLocked as locked:
+            form.add_error(None, locked_message(locked))
+        except DomainError as exc:
+            form_errors_from(form, exc)
+    return render(
+        request,
+        "accounts/login_code.html",
+        {"form": form, "sent": sent, "ttl": limit("GONGHUI_SMS_CODE_TTL_MINUTES")},
+        status=400 if form.errors else 200,
+    )
+
+
 @require_POST
 def logout_view(request):
     logout(request)
@@ -69,13 +122,18 @@ def logout_view(request):
 def account_list(request):
     """Officer accounts bound to unions in the admin's subtree."""
     accounts = list(account_list_visible_to(actor=request.user)[: ACCOUNT_LIST_LIMIT + 1])
+    now = timezone.now()
+    lockouts = lockout_counts(accounts=accounts[:ACCOUNT_LIST_LIMIT], now=now)
+    for account in accounts:
+        account.lockouts = lockouts.get(account.pk, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "accounts/list.html",
         {
             "accounts": accounts[:ACCOUNT_LIST_LIMIT],
             "truncated": len(accounts) > ACCOUNT_LIST_LIMIT,
-            "now": timezone.now(),
+            "now": now,
+            "lockout_days": LOCKOUT_DAYS,
         },
     )
 
@@ -96,6 +154,7 @@ def account_create(request):
             role=data["role"],
             display_name=data["display_name"],
             assistance_access=data["assistance_access"],
+            phone=data["phone"],
         )
         if account is not None:
             messages.success(request, _("已创建账号：%(name)s") % {"name": account.username})
@@ -133,6 +192,7 @@ def account_edit(request, user_id: int):
             "title": _("编辑账号"),
             "two_factor_on": twofactor.confirmed_authenticator(account) is not None,
             "two_factor_required": twofactor.two_factor_required(account),
+            "lockouts": account_lockouts(actor=request.user, user_id=account.pk),
         },
         status=400 if form.is_bound else 200,
     )

@@ -61,3 +61,10 @@ class Forbidden(DomainError):
 class NotFound(DomainError):
     status = 404
     default_code = "not_found"
+
+
+class Throttled(DomainError):
+    """Too many requests or tries; the message says when to try again (429)."""
+
+    status = 429
+    default_code = "throttled"

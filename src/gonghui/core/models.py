@@ -23,3 +23,22 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class RateCounter(models.Model):
+    """A fixed-window counter of core.ratelimit, kept in the database when Redis is not there.
+
+    `expires_ms` is the end of the window in Unix milliseconds (one number both databases compare
+    the same way inside the single upsert that counts a hit).
+    """
+
+    key = models.CharField(max_length=191, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_ms = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

@@ -22,8 +22,9 @@ from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.services import org_create
-from gonghui.portal.models import WorkerAccount
-from gonghui.portal.services import worker_bind_identity, worker_create
+from gonghui.portal.binding import binding_request_confirm, worker_bind_identity
+from gonghui.portal.models import BindingRequest, WorkerAccount
+from gonghui.portal.services import worker_create
 
 from . import services
 from .models import TransferRequest
@@ -95,9 +96,14 @@ class _Demo:
         self.seq += 1
         account = worker_create(phone=f"{PHONE_PREFIX}{self.seq:04d}", password_hash=self.password_hash)
         self.bump("worker_accounts")
-        return worker_bind_identity(
+        request = worker_bind_identity(
             worker=account, name=name or self.name(), id_type="resident_id", id_number=number or self.id_number()
         )
+        if request.state == BindingRequest.State.PENDING and request.org is not None:
+            # On the roll without a phone: the union's officer confirms, as the real flow asks.
+            binding_request_confirm(actor=self.officer_of(request.org), request_id=request.pk)
+        account.refresh_from_db()
+        return account
 
     def member_worker(self, org: Org) -> tuple[Member, WorkerAccount]:
         """A new member of org (registered by an officer) with a bound worker account."""

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.regions import DIVISION_DATA
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.portal import binding as portal_binding
 from gonghui.portal import services as portal_services
-from gonghui.portal.models import CodePurpose, WorkerAccount
+from gonghui.portal.models import BindingRequest, CodePurpose, WorkerAccount
 from gonghui.portal.web import worker_of, worker_view
 from gonghui.web import client_ip, form_errors_from, run_action
 
@@ -197,12 +198,21 @@ def _submit(request, *, org, source, worker, fields, account, identity):
     if not worker.is_verified:
         data = identity.cleaned_data
         try:
-            worker = portal_services.worker_bind_identity(
-                worker=worker, name=data["name"], id_type=data["id_type"], id_number=data["id_number"]
+            started = portal_binding.worker_bind_identity(
+                worker=worker,
+                name=data["name"],
+                id_type=data["id_type"],
+                id_number=data["id_number"],
+                ip=client_ip(request),
             )
         except DomainError as exc:
             form_errors_from(identity, exc)
             return None
+        if started.state != BindingRequest.State.CONFIRMED:
+            # On the roll already: the person proves it on the binding page first.
+            identity.add_error(None, _("该证件号码已在会员名册中，请先在“实名认证”页面完成验证"))
+            return None
+        worker.refresh_from_db()
     try:
         return services.application_submit(worker=worker, org=org, data=fields.service_data(), source=source)
     except DomainError as exc:

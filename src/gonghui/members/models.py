@@ -212,6 +212,10 @@ class MemberEvent(models.Model):
         TRANSFERRED_OUT = "transferred_out", _("转出")
         TRANSFERRED_IN = "transferred_in", _("转入")
         ID_REVEALED = "id_revealed", _("查看完整证件号码")
+        BINDING_REQUESTED = "binding_requested", _("申请绑定职工账号")
+        ACCOUNT_BOUND = "account_bound", _("绑定职工账号")
+        BINDING_REJECTED = "binding_rejected", _("驳回绑定职工账号")
+        ACCOUNT_UNBOUND = "account_unbound", _("解除职工账号绑定")
 
     # Indexed by (member, -created_at) below, which also serves the plain member lookups.
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="events", db_index=False)

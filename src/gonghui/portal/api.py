@@ -18,7 +18,7 @@ from gonghui.core.phone import mask_mobile
 from gonghui.members.models import Member
 from gonghui.web import client_ip
 
-from . import services
+from . import binding, services
 from .conf import limit
 from .models import WorkerAccount
 from .selectors import current_member
@@ -64,6 +64,16 @@ class PortalVerifyIn(InputSchema):
     name: str = Field(..., description="证件上的姓名")
     id_type: IdTypeValue = Field("resident_id", description="证件类型")
     id_number: str = Field(..., description="证件号码（18位）")
+    phone_changed: bool = Field(False, description="名册中的手机号已不用：不发验证码，改由所在工会工作人员核实确认")
+    note: str = Field("", max_length=200, description="给工会的说明（选填）")
+
+
+class PortalVerifyCodeIn(InputSchema):
+    code: str = Field(..., max_length=6, description="发送到名册手机号的验证码（6位）")
+
+
+class PortalAskUnionIn(InputSchema):
+    note: str = Field("", max_length=200, description="给工会的说明（选填）")
 
 
 class PortalMembershipOut(Schema):
@@ -94,6 +104,22 @@ class PortalMeOut(Schema):
     real_name: str = Field(..., description="实名认证的姓名；未认证为空")
     id_number_masked: str = Field(..., description="脱敏证件号码；未认证为空")
     membership: PortalMembershipOut | None = Field(..., description="当前会籍；不是会员时为 null")
+
+
+class PortalBindingOut(Schema):
+    state: Literal["none", "awaiting_code", "pending", "confirmed", "rejected", "cancelled"] = Field(
+        ...,
+        description="awaiting_code 验证码已发至名册手机号，待输入；pending 待工会确认；confirmed 已绑定；"
+        "rejected 工会驳回（见 reason）；cancelled 已撤回；none 从未申请",
+    )
+    method: Literal["", "sms", "review", "phone_match", "no_record"] = Field(
+        ...,
+        description="sms 名册手机号验证码，review 工会确认，phone_match 注册手机号即名册手机号，no_record 名册中无此人",
+    )
+    phone_masked: str = Field(..., description="验证码发送到的名册手机号（脱敏），如 138****1234")
+    org_name: str = Field(..., description="确认申请的工会（待工会确认时）")
+    reason: str = Field(..., description="驳回理由")
+    me: PortalMeOut
 
 
 class PortalSessionOut(Schema):
@@ -183,18 +209,75 @@ def post_reset_password(request, payload: PortalResetIn):
     return {"detail": _("密码已重置，请用新密码登录")}
 
 
+def _binding(worker: WorkerAccount, request=None) -> dict:
+    worker.refresh_from_db()
+    request = request or binding.worker_last_binding(worker)
+    return {
+        "state": request.state if request else "none",
+        "method": request.method if request else "",
+        "phone_masked": request.phone_masked if request else "",
+        "org_name": request.org.name if request and request.org else "",
+        "reason": request.reason if request else "",
+        "me": _me(worker),
+    }
+
+
 @router.post(
     "/verify",
-    response={200: PortalMeOut, **WORKER_ERRORS},
-    summary="实名认证",
-    description="姓名 + 证件号码与会员名册比对；一人只能绑定一个账号（409 identity_taken）；每天最多失败5次。",
+    response={200: PortalBindingOut, **PUBLIC_ERRORS},
+    summary="实名认证：提交姓名和证件号码",
+    description="姓名 + 证件号码与会员名册比对，还需证明是本人：名册有手机号时验证码发至该号（state=awaiting_code，"
+    "再调用 /verify/code）；名册无手机号或 phone_changed=true 时交所在工会确认（state=pending）；"
+    "名册中无此人或注册手机号即名册手机号时直接绑定（state=confirmed）。"
+    "一人只能绑定一个账号（409 identity_taken）；每个账号每天最多尝试5次、每个证件号码每天最多10次（429）。",
 )
 def post_verify(request, payload: PortalVerifyIn):
     worker = require_worker(request.auth)
-    worker = services.worker_bind_identity(
-        worker=worker, name=payload.name, id_type=payload.id_type, id_number=payload.id_number
+    started = binding.worker_bind_identity(
+        worker=worker,
+        name=payload.name,
+        id_type=payload.id_type,
+        id_number=payload.id_number,
+        phone_changed=payload.phone_changed,
+        note=payload.note,
+        ip=client_ip(request),
     )
-    return _me(worker)
+    return _binding(worker, started)
+
+
+@router.get("/verify", response={200: PortalBindingOut, **READ_ERRORS}, summary="实名认证：当前进度")
+def get_verify(request):
+    return _binding(require_worker(request.auth))
+
+
+@router.post(
+    "/verify/code",
+    response={200: PortalBindingOut, **WORKER_ERRORS},
+    summary="实名认证：输入名册手机号收到的验证码",
+    description="每个验证码最多尝试5次。",
+)
+def post_verify_code(request, payload: PortalVerifyCodeIn):
+    worker = require_worker(request.auth)
+    done = binding.worker_binding_enter_code(worker=worker, code=payload.code, ip=client_ip(request))
+    return _binding(worker, done)
+
+
+@router.post(
+    "/verify/ask-union",
+    response={200: PortalBindingOut, **WORKER_ERRORS},
+    summary="实名认证：改由工会确认",
+    description="名册手机号已不用时，把待输入验证码的申请交所在工会核实确认。",
+)
+def post_verify_ask_union(request, payload: PortalAskUnionIn):
+    worker = require_worker(request.auth)
+    return _binding(worker, binding.worker_binding_ask_union(worker=worker, note=payload.note))
+
+
+@router.post("/verify/cancel", response={200: PortalBindingOut, **WORKER_ERRORS}, summary="实名认证：撤回申请")
+def post_verify_cancel(request):
+    worker = require_worker(request.auth)
+    binding.worker_binding_cancel(worker=worker)
+    return _binding(worker)
 
 
 @router.get("/me", response={200: PortalMeOut, **READ_ERRORS}, summary="我的账号与会籍")

@@ -20,9 +20,10 @@ from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.notifications.services import notify
 from gonghui.orgs.models import Org
 
+from .binding import binding_request_confirm, worker_bind_identity
 from .models import WorkerAccount
 from .selectors import current_member
-from .services import worker_bind_identity, worker_create
+from .services import worker_create
 
 DEMO_WORKER_PASSWORD = "gonghui-demo"  # noqa: S105 - printed on purpose, for a local demo
 PHONE_PREFIX = "1380000"
@@ -30,6 +31,7 @@ MEMBERS_OF_UNION = 20  # bound to members of places["union"]
 MEMBERS_NEARBY = 4  # bound to members of other unions in the same district
 NON_MEMBERS = 3  # bound, not on any roll
 UNBOUND = 3  # registered only
+PENDING_BINDINGS = 1  # asked to bind to a member of places["union"]; waiting in the union's queue
 NON_MEMBER_NAMES = ("林小满", "马骁", "何佳怡", "黄志强", "郭丽")
 
 
@@ -50,22 +52,34 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
         .order_by("id")
         .values_list("pk", flat=True)[:400]
     )
-    picked = rng.sample(in_union, min(MEMBERS_OF_UNION, len(in_union)))
-    picked += rng.sample(nearby, min(MEMBERS_NEARBY, len(nearby)))
-    members = Member.objects.in_bulk(picked)
+    picked = rng.sample(in_union, min(MEMBERS_OF_UNION + PENDING_BINDINGS, len(in_union)))
+    waiting = picked[MEMBERS_OF_UNION:]
+    picked = picked[:MEMBERS_OF_UNION] + rng.sample(nearby, min(MEMBERS_NEARBY, len(nearby)))
+    members = Member.objects.in_bulk(picked + waiting)
 
-    counts = {"worker_accounts": 0, "bound_members": 0, "bound_non_members": 0, "unbound": 0, "notifications": 0}
+    counts = {
+        "worker_accounts": 0,
+        "bound_members": 0,
+        "bound_non_members": 0,
+        "unbound": 0,
+        "pending_bindings": 0,
+        "notifications": 0,
+    }
     seq = 0
     for pk in picked:
         member = members[pk]
         seq += 1
         worker = worker_create(phone=_phone(seq), password_hash=password_hash)
-        worker_bind_identity(
+        # The demo's phones are not the roll's: each worker says so, and the union confirms.
+        request = worker_bind_identity(
             worker=worker,
             name=member.name,
             id_type=member.id_type,
             id_number=pii.decrypt(member.id_number_encrypted),
+            phone_changed=True,
+            note=_("名册中的手机号已不用"),
         )
+        binding_request_confirm(actor=admin, request_id=request.pk)
         counts["worker_accounts"] += 1
         counts["bound_members"] += 1
     for i in range(NON_MEMBERS):
@@ -79,6 +93,20 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
         worker_bind_identity(worker=worker, name=NON_MEMBER_NAMES[i], id_type="resident_id", id_number=number)
         counts["worker_accounts"] += 1
         counts["bound_non_members"] += 1
+    for pk in waiting:
+        member = members[pk]
+        seq += 1
+        worker = worker_create(phone=_phone(seq), password_hash=password_hash)
+        worker_bind_identity(
+            worker=worker,
+            name=member.name,
+            id_type=member.id_type,
+            id_number=pii.decrypt(member.id_number_encrypted),
+            phone_changed=True,
+            note=_("手机号已更换为本机号码"),
+        )
+        counts["worker_accounts"] += 1
+        counts["pending_bindings"] += 1
     for _i in range(UNBOUND):
         seq += 1
         worker_create(phone=_phone(seq), password_hash=password_hash)

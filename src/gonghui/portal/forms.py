@@ -94,6 +94,31 @@ class VerifyForm(BootstrapFormMixin, forms.Form):
     id_number = forms.CharField(
         label=_("证件号码"), max_length=24, widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": "18"})
     )
+    phone_changed = forms.BooleanField(
+        label=_("会员名册中的手机号已不用或无法接收短信"),
+        required=False,
+        help_text=_("勾选后由所在工会的工作人员核实确认，不再向名册手机号发送验证码"),
+    )
+    note = forms.CharField(
+        label=_("给工会的说明"), max_length=200, required=False, help_text=_("选填，如：手机号已更换为本机号码")
+    )
+
+
+class BindingCodeForm(BootstrapFormMixin, forms.Form):
+    code = _code_field()
+
+
+class BindingRejectForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(label=_("驳回理由"), max_length=200, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UnbindForm(BootstrapFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("解除原因"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("如：本人反映账号被他人冒用。解除后该账号的令牌全部失效，需重新实名认证。"),
+    )
 
 
 class CodeRequestForm(forms.Form):

@@ -90,3 +90,81 @@ class BindingAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.reason}"
+
+
+class BindingRequest(models.Model):
+    """A worker's request to bind their account to a person (实名认证), and its proof.
+
+    Name + ID number alone prove nothing (both are printed on countless forms). A person on the
+    roll proves it with a code texted to the phone the roll holds (`sms`), or, without one or
+    when that phone changed, an officer of their union confirms it in the union's queue
+    (`review`). A person not on any roll binds at once (`no_record`: there is no membership to
+    take over, and a joining application is reviewed by the union anyway); so does a worker whose
+    own verified phone is the roll's (`phone_match`).
+    """
+
+    class Method(models.TextChoices):
+        SMS = "sms", _("短信验证码（名册手机号）")
+        REVIEW = "review", _("工会确认")
+        PHONE_MATCH = "phone_match", _("注册手机号与名册一致")
+        NO_RECORD = "no_record", _("名册中无此人")
+
+    class State(models.TextChoices):
+        AWAITING_CODE = "awaiting_code", _("待输入验证码")
+        PENDING = "pending", _("待工会确认")
+        CONFIRMED = "confirmed", _("已绑定")
+        REJECTED = "rejected", _("已驳回")
+        CANCELLED = "cancelled", _("已取消")
+
+    OPEN_STATES = (State.AWAITING_CODE, State.PENDING)
+
+    worker = models.ForeignKey(WorkerAccount, on_delete=models.CASCADE, related_name="binding_requests")
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.CASCADE, related_name="binding_requests"
+    )
+    org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("所在工会"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="binding_requests",
+    )
+    method = models.CharField(_("验证方式"), max_length=16, choices=Method.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices)
+    name = models.CharField(_("姓名"), max_length=64)
+    id_type = models.CharField(_("证件类型"), max_length=24)
+    id_number_encrypted = models.CharField(max_length=128, editable=False)
+    id_number_hash = models.CharField(max_length=64, editable=False)
+    id_number_masked = models.CharField(_("证件号码"), max_length=24, editable=False)
+    phone_masked = models.CharField(_("验证码接收手机"), max_length=16, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    reason = models.CharField(_("驳回理由"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("申请时间"))
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("实名认证申请")
+        verbose_name_plural = _("实名认证申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["org", "state", "created_at"], name="bindingrequest_queue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker"],
+                condition=models.Q(state__in=["awaiting_code", "pending"]),
+                name="one_open_binding_request_per_worker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.get_state_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in self.OPEN_STATES

@@ -22,32 +22,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import AuditLog, User
+from gonghui.accounts.models import AuditLog, LoginCode, User
 from gonghui.accounts.services import (
     LoginLocked,
     audit,
+    login_attempt_key,
     login_check,
     login_failure,
+    login_unlock,
     sign_out_everywhere,
     token_issue,
 )
-from gonghui.core import pii
-from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
-from gonghui.core.idcard import mask_id_number, parse_id_number
+from gonghui.core import pii, ratelimit
+from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Throttled
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
-from gonghui.members.models import IdType, Member
-from gonghui.members.selectors import member_current_elsewhere
+from gonghui.members.models import Member
 
 from .conf import limit
 from .models import BindingAttempt, CodePurpose, PhoneCode, WorkerAccount
-
-
-class Throttled(DomainError):
-    """Too many requests or tries; the message says when to try again (429)."""
-
-    status = 429
-    default_code = "throttled"
 
 
 class BadCredentials(DomainError):
@@ -195,7 +188,7 @@ def code_request(*, phone: str, purpose: str, ip: str | None = None, now: dt.dat
 def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> PhoneCode:
     """Check a code against the latest one sent for phone+purpose and use it up.
 
-    Only the latest code counts; a wrong try is counted (and committed) before refusing.
+    Only the latest code counts; every try is counted (and committed) before the code is compared.
     """
     code = (code or "").strip()
     invalid = _("验证码无效或已过期，请重新获取")
@@ -203,11 +196,17 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
         raise InvalidInput(_("请输入验证码"), code="code_required", fields={"code": [_("请输入验证码")]})
     row = PhoneCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at", "-id").first()
     max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
-    if row is None or row.used_at is not None or row.expires_at <= now or row.attempts >= max_attempts:
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
+    # Take a try before comparing, in one conditional UPDATE: parallel tries each take their own,
+    # and none is compared once the code's tries are spent.
+    taken = PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True, attempts__lt=max_attempts).update(
+        attempts=F("attempts") + 1
+    )
+    if not taken:
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
-        PhoneCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-        left = max_attempts - row.attempts - 1
+        left = max_attempts - PhoneCode.objects.values_list("attempts", flat=True).get(pk=row.pk)
         if left > 0:
             message = _("验证码错误，还可尝试%(left)s次") % {"left": left}
         else:
@@ -219,11 +218,13 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
 
 
 def purge_expired_records(*, now: dt.datetime | None = None) -> int:
-    """Forget what the limits no longer need: codes and failed bindings older than two days."""
+    """Forget what the limits no longer need: codes and failed bindings older than two days, and
+    the rate-limit counters (core.ratelimit) whose window has ended."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=2)
     codes, _detail = PhoneCode.objects.filter(created_at__lt=cutoff).delete()
     attempts, _detail = BindingAttempt.objects.filter(created_at__lt=cutoff).delete()
-    return codes + attempts
+    officer_codes, _detail = LoginCode.objects.filter(created_at__lt=cutoff).delete()
+    return codes + attempts + officer_codes + ratelimit.purge_expired()
 
 
 # --- Accounts -------------------------------------------------------------------------------
@@ -283,10 +284,11 @@ def worker_create(
     return worker
 
 
-def _locked_message(until: dt.datetime) -> str:
-    return _("登录失败次数过多，账号已锁定至 %(until)s，请稍后再试或找回密码") % {
-        "until": timezone.localtime(until).strftime("%H:%M")
-    }
+def _locked_message(locked: LoginLocked) -> str:
+    until = timezone.localtime(locked.until).strftime("%H:%M")
+    if locked.by_network:
+        return _("当前网络登录尝试过于频繁，请于 %(until)s 后再试") % {"until": until}
+    return _("登录失败次数过多，账号已锁定至 %(until)s，请稍后再试或找回密码") % {"until": until}
 
 
 def worker_login_check(
@@ -310,32 +312,37 @@ def worker_login_check(
     except ValidationError:
         raise BadCredentials(bad) from None
     worker = WorkerAccount.objects.select_related("user").filter(phone=phone).first()
+    attempt_key = login_attempt_key(f"phone:{phone}")
     if password:
         try:
-            # An unknown phone still runs the password hasher (username "" never exists).
-            user = login_check(username=worker.user.username if worker else "", password=password, ip=ip)
+            # An unknown phone still runs the password hasher (username "" never exists), and its
+            # tries are counted under the phone like a known one's.
+            user = login_check(
+                username=worker.user.username if worker else "", password=password, ip=ip, attempt_key=attempt_key
+            )
         except LoginLocked as locked:
-            raise Throttled(_locked_message(locked.until), code="locked") from None
+            raise Throttled(_locked_message(locked), code="locked") from None
         if user is None:
             raise BadCredentials(bad)
         return user
     if code:
         if worker is not None and worker.user.locked_until and worker.user.locked_until > now:
-            raise Throttled(_locked_message(worker.user.locked_until), code="locked")
+            raise Throttled(_locked_message(LoginLocked(worker.user.locked_until)), code="locked")
         try:
             _code_consume(phone=phone, purpose=CodePurpose.LOGIN, code=code, now=now)
         except InvalidInput:
             # Wrong codes count toward the account's lockout, like wrong passwords.
             if worker is not None:
                 try:
-                    login_failure(user=worker.user, ip=ip, detail={"method": "sms_code"})
+                    login_failure(user=worker.user, ip=ip, attempt_key=attempt_key, detail={"method": "sms_code"})
                 except LoginLocked as locked:
-                    raise Throttled(_locked_message(locked.until), code="locked") from None
+                    raise Throttled(_locked_message(locked), code="locked") from None
             raise
         if worker is None or not worker.user.is_active:  # no code is ever sent for these
             raise BadCredentials(_("验证码无效或已过期，请重新获取"))
         user = worker.user
-        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, last_login=now)
+        login_unlock(user=user, attempt_key=attempt_key)
+        User.objects.filter(pk=user.pk).update(last_login=now)
         audit(actor=user, action=AuditLog.Action.LOGIN, ip=ip, detail={"method": "sms_code"})
         return user
     raise InvalidInput(_("请输入密码或验证码"), fields={"password": [_("请输入密码或验证码")]})
@@ -361,6 +368,7 @@ def worker_reset_password(
         user.save(update_fields=["password", "failed_login_count", "locked_until"])
         sign_out_everywhere(user=user, now=now)
         audit(actor=user, action=AuditAction.PASSWORD_RESET, target=worker, ip=ip)
+    login_unlock(user=user, attempt_key=login_attempt_key(f"phone:{phone}"))
     return worker
 
 
@@ -384,101 +392,6 @@ def worker_change_password(
 def worker_token_issue(*, worker: WorkerAccount, name: str = "app") -> str:
     """A bearer token for the workers' app (only its digest is kept, as for officers' tokens)."""
     return token_issue(user=worker.user, name=name, actor=worker.user)
-
-
-# --- Real-name binding ----------------------------------------------------------------------
-
-
-def normalize_name(name: str) -> str:
-    """Names compare without spaces and with one kind of middle dot (少数民族姓名 阿依古丽·买买提)."""
-    value = "".join((name or "").split())
-    for dot in ("•", "．", "・", "‧", "∙", "."):
-        value = value.replace(dot, "·")
-    return value
-
-
-def _binding_failed(*, worker: WorkerAccount, reason: str, now: dt.datetime) -> None:
-    BindingAttempt.objects.create(worker=worker, reason=reason, created_at=now)
-    audit(actor=worker.user, action=AuditAction.IDENTITY_REFUSED, target=worker, detail={"reason": reason})
-
-
-def worker_bind_identity(
-    *, worker: WorkerAccount, name: str, id_type: str, id_number: str, now: dt.datetime | None = None
-) -> WorkerAccount:
-    """Bind the account to a real person (实名认证): name + ID number, matched against the roll.
-
-    When the roll holds a current membership with that ID number, the name must be the roll's;
-    a refusal never says whose record it is. One account per person. A person without a
-    membership may bind too (and can then apply to join).
-    """
-    now = now or timezone.now()
-    if worker.is_verified:
-        raise Conflict(_("此账号已完成实名认证"), code="already_verified")
-    window = now - dt.timedelta(days=1)
-    failures = list(
-        BindingAttempt.objects.filter(worker=worker, created_at__gt=window)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[: limit("GONGHUI_BINDING_MAX_FAILURES_PER_DAY")]
-    )
-    if len(failures) >= limit("GONGHUI_BINDING_MAX_FAILURES_PER_DAY"):
-        retry = failures[-1] + dt.timedelta(days=1)
-        raise Throttled(
-            _("实名认证失败次数过多，请于 %(time)s 后再试") % {"time": _moment_text(retry, now)},
-            code="binding_throttled",
-        )
-    name = normalize_name(name)
-    if not name or len(name) > 64:
-        message = _("请填写证件上的姓名")
-        raise InvalidInput(message, fields={"name": [message]})
-    if id_type not in IdType.values:
-        message = _("证件类型无效")
-        raise InvalidInput(message, fields={"id_type": [message]})
-    try:
-        facts = parse_id_number(id_number, id_type, today=timezone.localdate(now))
-    except ValidationError as exc:
-        raise InvalidInput(
-            exc.messages[0], code="invalid_id_number", fields={"id_number": list(exc.messages)}
-        ) from None
-    number_hash = pii.keyed_hash(facts.number)
-    member = member_current_elsewhere(id_number_hash=number_hash)
-    if member is not None and normalize_name(member.name) != name:
-        _binding_failed(worker=worker, reason="name_mismatch", now=now)
-        message = _("姓名与证件号码不匹配，请核对后重试；如有疑问请联系所在工会")
-        raise InvalidInput(message, code="identity_mismatch", fields={"name": [message]})
-    taken = _("该证件已绑定其他职工账号；如非本人操作，请联系工会处理")
-    if WorkerAccount.objects.filter(id_number_hash=number_hash).exclude(pk=worker.pk).exists():
-        _binding_failed(worker=worker, reason="taken", now=now)
-        raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]})
-    try:
-        with transaction.atomic():
-            worker.real_name = name
-            worker.id_type = id_type
-            worker.id_number_encrypted = pii.encrypt(facts.number)
-            worker.id_number_hash = number_hash
-            worker.id_number_masked = mask_id_number(facts.number)
-            worker.verified_at = now
-            worker.save(
-                update_fields=[
-                    "real_name",
-                    "id_type",
-                    "id_number_encrypted",
-                    "id_number_hash",
-                    "id_number_masked",
-                    "verified_at",
-                ]
-            )
-            User.objects.filter(pk=worker.user_id).update(display_name=name)
-            audit(
-                actor=worker.user,
-                action=AuditAction.IDENTITY_BOUND,
-                target=worker,
-                org=member.org if member else None,
-                detail={"member": member.pk if member else None, "id_type": id_type},
-            )
-    except IntegrityError:
-        worker.refresh_from_db()
-        raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]}) from None
-    return worker
 
 
 # --- Member card ----------------------------------------------------------------------------

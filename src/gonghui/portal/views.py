@@ -26,9 +26,10 @@ from gonghui.notifications import services as inbox_services
 from gonghui.notifications.views import inbox_context
 from gonghui.web import client_ip, form_errors_from, is_htmx, run_service
 
-from . import selectors, services
+from . import binding, selectors, services
 from .conf import limit
 from .forms import (
+    BindingCodeForm,
     ChangePasswordForm,
     CodeLoginForm,
     PasswordLoginForm,
@@ -36,7 +37,7 @@ from .forms import (
     ResetPasswordForm,
     VerifyForm,
 )
-from .models import CodePurpose
+from .models import BindingRequest, CodePurpose
 from .web import worker_of, worker_view
 
 
@@ -161,23 +162,46 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @worker_view
 def verify_view(request: HttpRequest) -> HttpResponse:
+    """Real-name binding: name + ID number, then the proof (a code to the roll's phone, or the
+    union's confirmation); the page shows whichever step the worker's request is at."""
     worker = request.worker  # type: ignore[attr-defined]
     target = _safe_next(request)
     if worker.is_verified:
         if request.method == "GET" and request.GET.get("next"):
             return redirect(target)
         return render(request, "portal/verify.html", {"worker": worker, "done": True, "next": ""})
-    form = VerifyForm(request.POST or None)
+    action = request.POST.get("action", "bind") if request.method == "POST" else ""
+    form = VerifyForm(request.POST if action == "bind" else None)
+    code_form = BindingCodeForm(request.POST if action == "code" else None)
     status = 200
-    if request.method == "POST" and form.is_valid():
-        bound = run_service(form, services.worker_bind_identity, worker=worker, **form.cleaned_data)
-        if bound is not None:
-            member = selectors.current_member(bound)
-            if member is not None:
-                messages.success(request, _("实名认证成功，已关联%(org)s的会员信息") % {"org": member.org.name})
+    if action == "bind" and form.is_valid():
+        started = run_service(
+            form, binding.worker_bind_identity, worker=worker, ip=client_ip(request), **form.cleaned_data
+        )
+        if started is not None:
+            if started.state == BindingRequest.State.CONFIRMED:
+                return _bound(request, worker, target)
+            return redirect(f"{reverse('portal:verify')}?next={target}")
+    elif action == "code" and code_form.is_valid():
+        finished = run_service(
+            code_form,
+            binding.worker_binding_enter_code,
+            worker=worker,
+            code=code_form.cleaned_data["code"],
+            ip=client_ip(request),
+        )
+        if finished is not None:
+            return _bound(request, worker, target)
+    elif action in ("ask_union", "cancel"):
+        try:
+            if action == "ask_union":
+                binding.worker_binding_ask_union(worker=worker, note=request.POST.get("note", ""))
             else:
-                messages.success(request, _("实名认证成功。您尚未加入工会，可在首页申请入会。"))
-            return redirect(target)
+                binding.worker_binding_cancel(worker=worker)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('portal:verify')}?next={target}")
+    if request.method == "POST" and (form.errors or code_form.errors):
         status = 400
     return render(
         request,
@@ -185,11 +209,24 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         {
             "worker": worker,
             "form": form,
+            "code_form": code_form,
+            "open_request": binding.worker_open_binding(worker),
+            "last_request": binding.worker_last_binding(worker),
             "done": False,
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
         status=status,
     )
+
+
+def _bound(request: HttpRequest, worker, target: str) -> HttpResponse:
+    worker.refresh_from_db()
+    member = selectors.current_member(worker)
+    if member is not None:
+        messages.success(request, _("实名认证成功，已关联%(org)s的会员信息") % {"org": member.org.name})
+    else:
+        messages.success(request, _("实名认证成功。您尚未加入工会，可在首页申请入会。"))
+    return redirect(target)
 
 
 # --- Home and membership ---------------------------------------------------------------------

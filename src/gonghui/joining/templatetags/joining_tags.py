@@ -13,12 +13,19 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def joining_pending_count(context) -> int:
-    """Applications and incoming transfer requests waiting for a decision in the user's scope."""
+    """Applications, incoming transfer requests and real-name binding requests waiting for a
+    decision in the user's scope."""
+    from gonghui.portal.selectors import binding_pending_count
+
     request = context.get("request")
     user = getattr(request, "user", None)
     if not can_read(user):
         return 0
-    return application_pending_count(actor=user) + transfer_incoming_pending_count(actor=user)
+    return (
+        application_pending_count(actor=user)
+        + transfer_incoming_pending_count(actor=user)
+        + binding_pending_count(actor=user)
+    )
 
 
 @register.simple_tag(takes_context=True)
