@@ -11,6 +11,7 @@ from gonghui.accounts.models import AuditLog, LoginCode, User
 from gonghui.accounts.services import LoginLocked, login_check, officer_code_login, officer_code_request, officer_update
 from gonghui.core.errors import InvalidInput, Throttled
 from tests.conftest import PASSWORD
+from tests.twofactor import code_for, enrol
 
 
 def _code(sms_outbox) -> str:
@@ -76,6 +77,7 @@ def test_an_admin_password_reset_unlocks(tree):
 @override_settings(GONGHUI_LOGIN_MAX_FAILURES=2)
 def test_a_locked_officer_signs_in_by_sms_code_and_the_lock_is_cleared(tree, sms_outbox):
     officer_update(actor=tree.superuser, user=tree.officer_a, data={"phone": "13811112222"})
+    device, _codes = enrol(tree.officer_a)
     login_check(username="officer_a", password="wrong")
     with pytest.raises(LoginLocked):
         login_check(username="officer_a", password="wrong")
@@ -85,6 +87,10 @@ def test_a_locked_officer_signs_in_by_sms_code_and_the_lock_is_cleared(tree, sms
     assert response.status_code == 200 and response.context["sent"]
     assert len(sms_outbox) == 1 and sms_outbox[0].phone == "13811112222"
     response = client.post("/accounts/login/code/", {"username": "officer_a", "code": _code(sms_outbox)})
+    # The texted code stands in for the password, not for the authenticator.
+    assert response.status_code == 302 and response.url == "/accounts/login/verify/"
+    assert client.get("/").status_code == 302  # not signed in yet
+    response = client.post(response.url, {"code": code_for(device)})
     assert response.status_code == 302 and response.url == "/"
     assert client.get("/").context["user"] == tree.officer_a
     assert AuditLog.objects.filter(action="login", actor=tree.officer_a, detail__method="sms_code").count() == 1
