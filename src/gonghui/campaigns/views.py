@@ -18,8 +18,8 @@ from gonghui.accounts.models import AuditLog
 from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
 from gonghui.accounts.services import audit
 from gonghui.assistance.models import HardshipLevel
-from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
 from gonghui.core.errors import InvalidInput, NotFound
+from gonghui.core.exports import xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip, officer_view, run_action, run_service
@@ -574,15 +574,7 @@ def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str |
         ip=ip,
         detail={"what": "payment_roll", "campaign": campaign.pk, "org": root.pk, "rows": len(grants)},
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    from urllib.parse import quote
-
-    name = roll_filename(campaign, root)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"payment-roll-{campaign.pk}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(content, filename=roll_filename(campaign, root))
 
 
 @require_GET

@@ -13,7 +13,7 @@ from io import BytesIO
 from typing import Any, BinaryIO, Literal, cast
 
 import orjson
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -29,6 +29,7 @@ from gonghui.core.api_schemas import (
     keyset_envelope,
 )
 from gonghui.core.errors import DomainError
+from gonghui.core.exports import xlsx_response
 from gonghui.core.pagination import MAX_LIMIT
 from gonghui.core.phone import mask_mobile
 from gonghui.jobs.api import JobOut
@@ -361,12 +362,7 @@ def create_member(request, payload: MemberCreateIn):
     openapi_extra=_XLSX_RESPONSE,
 )
 def import_template(request):
-    return FileResponse(
-        BytesIO(import_template_xlsx()),
-        as_attachment=True,
-        filename="会员导入模板.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_response(BytesIO(import_template_xlsx()), filename="会员导入模板.xlsx")
 
 
 @router.post(
@@ -401,12 +397,7 @@ def export_members(request, params: Query[MemberListParams]):
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     count = export_members_xlsx(actor=request.auth, filters=params.to_filters(), out=cast(BinaryIO, out))
     out.seek(0)
-    response = FileResponse(
-        out,
-        as_attachment=True,
-        filename=f"会员名册-{timezone.localdate():%Y%m%d}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    response = xlsx_response(cast(BinaryIO, out), filename=f"会员名册-{timezone.localdate():%Y%m%d}.xlsx")
     response["X-Row-Count"] = str(count)
     return response
 

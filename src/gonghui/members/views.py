@@ -7,14 +7,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.core.errors import InvalidInput
+from gonghui.core.exports import xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.web import client_ip, is_htmx, officer_view, run_service
@@ -94,7 +93,7 @@ def export(request):
     exports.export_members_xlsx(actor=request.user, filters=form.filters(), out=out)
     out.seek(0)
     filename = _("会员名册-%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
-    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
+    return xlsx_response(out, filename=filename)
 
 
 @require_http_methods(["GET", "POST"])
@@ -281,7 +280,4 @@ def import_upload(request):
 @require_GET
 @officer_view
 def import_template(request):
-    response = HttpResponse(imports.import_template_xlsx(), content_type=XLSX)
-    filename = _("会员导入模板.xlsx")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(imports.import_template_xlsx(), filename=_("会员导入模板.xlsx"))
