@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -559,7 +560,7 @@ def grant_voucher(request, pk: int):
 # ---- payment roll and figures ------------------------------------------------------------------
 
 
-def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str | None) -> HttpResponse:
+def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str | None) -> HttpResponseBase:
     """The XLSX download (shared with the API), audited as an export."""
     from .selectors import figures_root
 

@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import xlsxwriter
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from xlsxwriter.format import Format
@@ -134,9 +135,9 @@ class XlsxExport:
         self.book.close()
 
 
-def xlsx_response(body: bytes | IO[bytes], *, filename: str) -> HttpResponse:
+def xlsx_response(body: bytes | IO[bytes], *, filename: str) -> HttpResponseBase:
     """An XLSX download: bytes, or a file object that the response closes when sent."""
-    response: HttpResponse
+    response: HttpResponseBase
     if isinstance(body, bytes):
         response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     else:
@@ -144,7 +145,7 @@ def xlsx_response(body: bytes | IO[bytes], *, filename: str) -> HttpResponse:
     return _download(response, filename)
 
 
-def _download(response: HttpResponse | StreamingHttpResponse, filename: str):
+def _download(response: HttpResponseBase, filename: str):
     # filename= for old clients, filename*=UTF-8'' for the Chinese name (RFC 6266).
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"

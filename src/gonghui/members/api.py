@@ -29,14 +29,14 @@ from gonghui.core.api_schemas import (
     keyset_envelope,
 )
 from gonghui.core.errors import DomainError
-from gonghui.core.exports import xlsx_response
+from gonghui.core.exports import CSV_CONTENT_TYPE, csv_response, xlsx_response
 from gonghui.core.pagination import MAX_LIMIT
 from gonghui.core.phone import mask_mobile
 from gonghui.jobs.api import JobOut
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip
 
-from .exports import export_members_xlsx
+from .exports import ROLL_CSV_EXPORT, export_members_csv, export_members_xlsx
 from .imports import import_template_xlsx, member_import_start
 from .models import Member, MemberEvent, Transfer
 from .selectors import (
@@ -389,15 +389,34 @@ def import_members(
 @router.get(
     "/export",
     response=READ_ERRORS,
-    summary="导出会员名册（XLSX）",
-    description="筛选参数与会员列表相同，导出数据范围内符合条件的全部会员；响应头 X-Row-Count 为行数。",
-    openapi_extra=_XLSX_RESPONSE,
+    summary="导出会员名册（XLSX 或 CSV）",
+    description="筛选参数与会员列表相同，导出数据范围内符合条件的全部会员；XLSX 的响应头 X-Row-Count 为行数。"
+    "以 = + - @ 开头的文字在 XLSX 中按文字写入，在 CSV 中前加单引号，打开时不会作为公式执行。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 文件（XLSX）或 CSV 文件",
+                "content": {
+                    XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    CSV_CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
 )
-def export_members(request, params: Query[MemberListParams]):
+def export_members(
+    request,
+    params: Query[MemberListParams],
+    format: Literal["xlsx", "csv"] = Query("xlsx", description="xlsx（默认）或 csv（UTF-8，逐行传输，不限行数）"),
+):
+    name = f"会员名册-{timezone.localdate():%Y%m%d}"
+    if format == "csv":
+        headers, rows = export_members_csv(actor=request.auth, filters=params.to_filters())
+        return csv_response(headers, rows, export=ROLL_CSV_EXPORT, filename=f"{name}.csv")
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     count = export_members_xlsx(actor=request.auth, filters=params.to_filters(), out=cast(BinaryIO, out))
     out.seek(0)
-    response = xlsx_response(cast(BinaryIO, out), filename=f"会员名册-{timezone.localdate():%Y%m%d}.xlsx")
+    response = xlsx_response(cast(BinaryIO, out), filename=f"{name}.xlsx")
     response["X-Row-Count"] = str(count)
     return response
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.core.errors import InvalidInput
-from gonghui.core.exports import xlsx_response
+from gonghui.core.exports import csv_response, xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.web import client_ip, is_htmx, officer_view, run_service
@@ -84,16 +84,19 @@ def member_list(request):
 @require_GET
 @officer_view
 def export(request):
-    """The roll in scope (with the list's filters) as an XLSX download."""
+    """The roll in scope (with the list's filters) as an XLSX download, or CSV with format=csv."""
     form = MemberFilterForm(request.GET or None, actor=request.user)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("筛选条件有误，请检查"))
         return redirect("members:list")
+    name = _("会员名册-%(date)s") % {"date": timezone.localdate().strftime("%Y%m%d")}
+    if request.GET.get("format") == "csv":
+        headers, rows = exports.export_members_csv(actor=request.user, filters=form.filters())
+        return csv_response(headers, rows, export=exports.ROLL_CSV_EXPORT, filename=f"{name}.csv")
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
     exports.export_members_xlsx(actor=request.user, filters=form.filters(), out=out)
     out.seek(0)
-    filename = _("会员名册-%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
-    return xlsx_response(out, filename=filename)
+    return xlsx_response(out, filename=f"{name}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
