@@ -16,6 +16,9 @@ from gonghui.core.phone import mask_mobile
 
 from .permissions import can_reveal_pii
 
+# The API's description of every phone field that follows this rule.
+PHONE_HELP = "手机号码：有查看权限的账号（管理员、工作人员）为明文，其他账号为脱敏号码，如 138****8000；未填为空字符串"
+
 
 def phone_revealed_to(actor) -> bool:
     return can_reveal_pii(actor)
@@ -37,3 +40,30 @@ def _masked(phone: str | None) -> str:
 def phone_shown_by(actor) -> Callable[[str | None], str]:
     """`phone_for` with the right checked once, for a long run of rows (exports, lists)."""
     return _as_is if phone_revealed_to(actor) else _masked
+
+
+def changes_for(actor, changes: dict | None) -> dict:
+    """A history row's changes (``{field: [before, after]}``) with the phone values as `actor` may
+    read them (member history records the phone itself)."""
+    changes = dict(changes or {})
+    if "phone" in changes:
+        show = phone_shown_by(actor)
+        pair = changes["phone"]
+        changes["phone"] = [show(v) for v in pair] if isinstance(pair, list) else show(pair)
+    return changes
+
+
+def phone_for_context(context: dict | None, phone: str | None) -> str:
+    """`phone_for` inside an API schema's resolver (`resolve_phone(obj, context)`): the reader is the
+    request's authenticated account; without one (a schema built outside a request) it is masked."""
+    return phone_for(_reader(context), phone)
+
+
+def _reader(context: dict | None):
+    request = (context or {}).get("request")
+    return getattr(request, "auth", None)
+
+
+def changes_for_context(context: dict | None, changes: dict | None) -> dict:
+    """`changes_for` inside an API schema's resolver."""
+    return changes_for(_reader(context), changes)

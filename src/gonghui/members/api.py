@@ -19,6 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
 
+from gonghui.accounts.personal_data import PHONE_HELP, changes_for_context, phone_for_context
 from gonghui.core.api_schemas import (
     DEFAULT_LIMIT,
     READ_ERRORS,
@@ -120,7 +121,11 @@ class MemberOut(Schema):
 
 
 class MemberDetailOut(MemberOut):
-    phone: str = Field(..., description="手机号码（仅单个会员的接口返回明文）")
+    phone: str = Field(..., description=PHONE_HELP)
+
+    @staticmethod
+    def resolve_phone(obj: Member, context) -> str:
+        return phone_for_context(context, obj.phone)
 
 
 class MemberPage(Schema):
@@ -231,7 +236,9 @@ class EventOut(Schema):
     org_name: str = Field(..., description="当时所在工会")
     actor_name: str | None = Field(..., description="操作人；账号已删除时为 null")
     created_at: dt.datetime
-    changes: dict[str, Any] = Field(..., description="字段: [原值, 新值]；证件号码只以脱敏形式出现")
+    changes: dict[str, Any] = Field(
+        ..., description="字段: [原值, 新值]；证件号码只以脱敏形式出现，手机号码按查看权限脱敏"
+    )
     note: str
 
     @staticmethod
@@ -249,6 +256,10 @@ class EventOut(Schema):
     @staticmethod
     def resolve_actor_name(obj: MemberEvent) -> str | None:
         return str(obj.actor) if obj.actor is not None else None
+
+    @staticmethod
+    def resolve_changes(obj: MemberEvent, context) -> dict[str, Any]:
+        return changes_for_context(context, obj.changes)
 
 
 class EventPage(Schema):

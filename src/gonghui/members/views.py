@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gonghui.accounts.personal_data import changes_for
 from gonghui.core.errors import InvalidInput
 from gonghui.core.exports import csv_response, xlsx_response
 from gonghui.core.pagination import keyset_page
@@ -150,7 +151,7 @@ def history_rows(*, actor, member: Member) -> list[dict[str, Any]]:
     rows = []
     for event in member_history(actor=actor, member=member)[:200]:
         changes = []
-        for field, pair in (event.changes or {}).items():
+        for field, pair in changes_for(actor, event.changes).items():
             before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
             changes.append(
                 {"label": labels.get(field, field), "before": _value(field, before), "after": _value(field, after)}
