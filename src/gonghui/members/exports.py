@@ -128,7 +128,7 @@ def _roll_rows(*, actor, filters: MemberFilters) -> Iterator[tuple]:
             )
 
 
-def _audit_export(*, actor, filters: MemberFilters, rows: int, file_format: str) -> None:
+def _audit_export(*, actor, filters: MemberFilters, rows: int | None, file_format: str) -> None:
     org = org_get_visible(actor=actor, org_id=filters.org_id) if filters.org_id is not None else actor.org
     detail = {
         "what": "members",
@@ -169,15 +169,9 @@ def export_members_xlsx(*, actor, filters: MemberFilters, out: str | BinaryIO) -
 
 
 def export_members_csv(*, actor, filters: MemberFilters) -> tuple[tuple[str, ...], Iterator[tuple]]:
-    """The same roll as CSV rows (no sheet limit), for `core.exports.csv_response` to stream:
-    the headers and the rows; the export is audited once the last row has been read."""
+    """The same roll as CSV rows (no sheet limit), for `core.exports.csv_response` to stream: the
+    headers and the rows. Audited before the first row leaves (a download cut short is still on
+    record), without a row count: counting the roll first would cost a second pass over it."""
     member_list_visible_to(actor=actor, filters=filters)  # access and scope checked before streaming starts
-
-    def rows() -> Iterator[tuple]:
-        count = 0
-        for cells in _roll_rows(actor=actor, filters=filters):
-            count += 1
-            yield cells
-        _audit_export(actor=actor, filters=filters, rows=count, file_format="csv")
-
-    return EXPORT_HEADERS, rows()
+    _audit_export(actor=actor, filters=filters, rows=None, file_format="csv")
+    return EXPORT_HEADERS, _roll_rows(actor=actor, filters=filters)
