@@ -276,8 +276,10 @@ def test_csv_cells_starting_like_a_formula_get_a_quote_and_numbers_stay_numbers(
     assert lines == ['\ufeff"姓名","金额"\r\n', '"\'=1+1""","-5"\r\n']
 
 
-def test_an_unregistered_export_cannot_open_a_workbook():
-    from gonghui.core.exports import XlsxExport
+def test_an_unregistered_export_cannot_open_a_workbook_or_a_csv():
+    from gonghui.core.exports import XlsxExport, csv_response
 
     with pytest.raises(LookupError):
         XlsxExport(io.BytesIO(), export="nobody.registered")
+    with pytest.raises(LookupError):
+        csv_response(["a"], [], export="nobody.registered", filename="x.csv")

@@ -183,7 +183,11 @@ class _Line:
 def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, export: str) -> Iterator[str]:
     """The CSV text, one line at a time: a byte-order mark (Excel then reads UTF-8 Chinese), the
     header, the rows; every cell quoted and neutralised by `csv_cell`."""
-    _registered(export)
+    _registered(export)  # here, not when the first line is read: a response must not fail halfway
+    return _csv_lines(headers, rows)
+
+
+def _csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     yield "\ufeff" + writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
