@@ -1,7 +1,8 @@
 """/api/v1/members: the member roll over HTTP, plus the per-union counts at /orgs/{id}/stats.
 
 Thin: selectors read (scoped to the caller), services write. The plain ID number leaves only
-through reveal-id; the plain phone only on the single-member routes.
+through reveal-id; the plain phone only on the single-member routes, and only to an account with the
+reveal right (accounts.personal_data): others read it masked.
 """
 
 from __future__ import annotations
