@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection, transaction
@@ -18,10 +19,12 @@ from gonghui.orgs.models import Org
 from tests.conftest import member_data
 
 
-def _schema_json(schema, member: Member) -> dict:
-    """What ninja would have rendered from the model instance through the response schema."""
+def _schema_json(schema, member: Member, reader=None) -> dict:
+    """What ninja would have rendered from the model instance through the response schema, for a
+    request by `reader` (the phone is shown as that account may read it)."""
     member = Member.objects.select_related("org").get(pk=member.pk)
-    return json.loads(schema.model_validate(member).model_dump_json())
+    context = {"request": SimpleNamespace(auth=reader)}
+    return json.loads(schema.model_validate(member, context=context).model_dump_json())
 
 
 def _members(tree, n: int = 3) -> list[Member]:
@@ -39,7 +42,9 @@ def test_detail_equals_the_schema_output(tree, api_as):
         assert response.status_code == 200
         assert response["Content-Type"] == "application/json; charset=utf-8"
         body = response.json()
-        assert body == _schema_json(MemberDetailOut, member)
+        assert body == _schema_json(MemberDetailOut, member, reader=tree.officer_a)
+        viewer = api_as(tree.viewer_a).get(f"/members/{member.pk}").json()
+        assert viewer == _schema_json(MemberDetailOut, member, reader=tree.viewer_a)
         assert list(body) == list(MemberDetailOut.model_fields)  # same key order too
         assert "张三" in response.content.decode()  # UTF-8, not \\u escapes
 

@@ -315,15 +315,18 @@ def test_bad_paging_params_answer_in_the_error_shape(tree, api_as):
 # ---- detail and edit ----------------------------------------------------------------------
 
 
-def test_detail_shows_the_plain_phone(tree, api_as):
+def test_detail_shows_the_phone_plain_to_an_officer_and_masked_to_a_viewer(tree, api_as):
     member = member_create(actor=tree.officer_a, data=member_data(tree.union_a1))
 
-    response = api_as(tree.viewer_a).get(f"/members/{member.pk}")
+    response = api_as(tree.officer_a).get(f"/members/{member.pk}")
+    viewer = api_as(tree.viewer_a).get(f"/members/{member.pk}")
 
     assert response.status_code == 200
     assert response.json() == member_json(member, detail=True)
     assert response.json()["phone"] == "13800138000"
     assert "id_number" not in response.json()
+    assert viewer.status_code == 200
+    assert viewer.json() == {**member_json(member, detail=True), "phone": "138****8000"}
 
 
 def test_sibling_branch_gets_404_for_every_member_route(tree, api_as):

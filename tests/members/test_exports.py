@@ -1,3 +1,4 @@
+import csv
 import datetime as dt
 import io
 
@@ -133,3 +134,57 @@ def test_export_to_a_path_and_an_empty_roll(tree, tmp_path):
 
     assert count == 0
     assert read_xlsx(out) == [list(EXPORT_HEADERS)]
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline="")))
+
+
+def test_csv_export_holds_the_same_roll_in_scope_and_is_audited(tree, roll, client):
+    client.force_login(tree.viewer_a)
+
+    response = client.get("/members/export/", {"format": "csv", "org": tree.union_a1.pk})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert (
+        response["Content-Disposition"].startswith("attachment; filename*=utf-8''")
+        and ".csv" in response["Content-Disposition"]
+    )
+    rows = csv_rows(response)
+    assert rows[0] == list(EXPORT_HEADERS)
+    by_name = {r[1]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
+    assert set(by_name) == {"张三", "李四"}
+    assert (by_name["张三"]["手机号码"], by_name["张三"]["出生日期"], by_name["李四"]["会籍状态"]) == (
+        "138****8000",
+        "1990-05-17",
+        "已退会",
+    )
+    log = AuditLog.objects.get(action="export")
+    assert (log.actor_id, log.org_id) == (tree.viewer_a.pk, tree.union_a1.pk)
+    assert log.detail == {
+        "what": "members",
+        "rows": None,
+        "filters": {"org_id": tree.union_a1.pk},
+        "full_phone": False,
+        "format": "csv",
+    }
+
+
+def test_csv_export_of_a_union_out_of_scope_is_not_found_and_not_audited(tree, roll, api_client_for):
+    response = api_client_for(tree.officer_b).get("/api/v1/members/export", {"format": "csv", "org": tree.union_a1.pk})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert not AuditLog.objects.filter(action="export").exists()
+
+
+@pytest.fixture
+def api_client_for(db):
+    from django.test import Client
+
+    from gonghui.accounts.services import token_issue
+
+    return lambda user: Client(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)}")

@@ -144,7 +144,7 @@ def test_detail_shows_fields_masked_id_full_phone_and_history(login, tree, membe
     assert response.status_code == 200
     assert '<span class="gh-mono" data-testid="masked-id">' + member_a.id_number_masked + "</span>" in body
     assert id_number(11) not in body
-    assert '<a href="tel:13912345678">13912345678</a>' in body
+    assert '<a class="gh-mono" href="tel:13912345678" data-testid="phone">13912345678</a>' in body
     assert "查看完整号码" in body and f'hx-post="/members/{member_a.pk}/reveal-id/"' in body
     assert "1990-05-17" in body and "男" in body and "北京某科技有限公司" in body
     # history: who, what, before → after, in Chinese labels

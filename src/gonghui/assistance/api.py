@@ -16,6 +16,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
+from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
 from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
@@ -125,9 +126,9 @@ class AssistanceEventOut(Schema):
 
 
 class FileDetailOut(FileOut):
-    """A file with its facts (the ID number stays masked; the phone is given in clear here)."""
+    """A file with its facts (the ID number stays masked; the phone as the reader may see it)."""
 
-    phone: str
+    phone: str = Field(..., description=PHONE_HELP)
     gender: str
     birth_date: dt.date
     member: int | None = Field(None, alias="member_id")
@@ -166,6 +167,10 @@ class FileDetailOut(FileOut):
     @staticmethod
     def resolve_events(obj: HardshipFile) -> list[FileEvent]:
         return list(obj.events.select_related("actor"))
+
+    @staticmethod
+    def resolve_phone(obj, context) -> str:
+        return phone_for_context(context, obj.phone)
 
 
 class FilePage(Schema):

@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
@@ -603,7 +603,7 @@ def figures(request, campaign_id: int, org: int | None = None):
     description="已批准和已发放的救助，按工会（含下级）；证件号码脱敏，留有领取人签字栏。",
     openapi_extra=_XLSX_RESPONSE,
 )
-def payment_roll_export(request, campaign_id: int, org: int | None = None) -> HttpResponse:
+def payment_roll_export(request, campaign_id: int, org: int | None = None) -> HttpResponseBase:
     from gonghui.accounts.permissions import require_assistance
 
     actor = request.auth

@@ -8,11 +8,14 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.core.exports import XlsxExport, register_export
+
 from .models import AssistanceCampaign, Grant, GrantState
+
+PAYMENT_ROLL_EXPORT = register_export("campaigns.payment_roll", "发放花名册")
 
 
 def roll_headers() -> list[str]:
@@ -35,42 +38,41 @@ def roll_filename(campaign: AssistanceCampaign, org) -> str:
 
 def payment_roll_xlsx(*, campaign: AssistanceCampaign, org, grants: Iterable[Grant], level_labels: dict) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(_("发放花名册"))
+    book = XlsxExport(buffer, export=PAYMENT_ROLL_EXPORT)
     title = book.add_format({"bold": True, "font_size": 14, "align": "center"})
     head = book.add_format({"bold": True, "border": 1, "bg_color": "#F3F4F6", "align": "center"})
     cell = book.add_format({"border": 1})
     money = book.add_format({"border": 1, "num_format": "#,##0.00"})
     bold_money = book.add_format({"border": 1, "bold": True, "num_format": "#,##0.00"})
     headers = roll_headers()
-    sheet.merge_range(0, 0, 0, len(headers) - 1, f"{campaign.year}年{campaign.name} {_('发放花名册')}", title)
-    sheet.write(1, 0, _("发放单位：%(org)s　　导出时间：%(at)s") % {
+    sheet = book.add_sheet(
+        _("发放花名册"), headers, widths=(6, 12, 22, 28, 12, 14, 10, 12, 16), header_row=2, header_format=head
+    )
+    sheet.merge_range(0, 0, 0, len(headers) - 1, "", title)
+    book.write(sheet, 0, 0, f"{campaign.year}年{campaign.name} {_('发放花名册')}", title)
+    book.write(sheet, 1, 0, _("发放单位：%(org)s　　导出时间：%(at)s") % {
         "org": org.name,
         "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     })  # fmt: skip
-    sheet.write_row(2, 0, headers, head)
-    widths = (6, 12, 22, 28, 12, 14, 10, 12, 16)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, width)
     row = 3
     total = Decimal("0")
     for n, grant in enumerate(grants, start=1):
         paid = grant.state == GrantState.PAID
         amount = (grant.paid_amount or grant.amount) if paid else grant.amount
         total += amount
-        sheet.write(row, 0, n, cell)
-        sheet.write(row, 1, grant.person_name, cell)
-        sheet.write(row, 2, grant.id_number_masked, cell)
-        sheet.write(row, 3, grant.org.name, cell)
-        sheet.write(row, 4, str(level_labels.get(grant.level, "")) if grant.level else "", cell)
-        sheet.write_number(row, 5, float(amount), money)
-        sheet.write(row, 6, grant.get_pay_method_display() if paid else _("待发放"), cell)
-        sheet.write(row, 7, grant.paid_on.isoformat() if paid and grant.paid_on else "", cell)
-        sheet.write(row, 8, "", cell)
+        book.write(sheet, row, 0, n, cell)
+        book.write(sheet, row, 1, grant.person_name, cell)
+        book.write(sheet, row, 2, grant.id_number_masked, cell)
+        book.write(sheet, row, 3, grant.org.name, cell)
+        book.write(sheet, row, 4, str(level_labels.get(grant.level, "")) if grant.level else "", cell)
+        book.write(sheet, row, 5, amount, money)
+        book.write(sheet, row, 6, grant.get_pay_method_display() if paid else _("待发放"), cell)
+        book.write(sheet, row, 7, grant.paid_on.isoformat() if paid and grant.paid_on else "", cell)
+        book.write(sheet, row, 8, "", cell)
         row += 1
-    sheet.write(row, 0, _("合计"), head)
-    sheet.write(row, 1, _("%(n)s 人") % {"n": row - 3}, cell)
-    sheet.write_number(row, 5, float(total), bold_money)
+    book.write(sheet, row, 0, _("合计"), head)
+    book.write(sheet, row, 1, _("%(n)s 人") % {"n": row - 3}, cell)
+    book.write(sheet, row, 5, total, bold_money)
     sheet.freeze_panes(3, 0)
     sheet.set_landscape()
     sheet.repeat_rows(2)

@@ -7,7 +7,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,8 +19,8 @@ from gonghui.accounts.models import AuditLog
 from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
 from gonghui.accounts.services import audit
 from gonghui.assistance.models import HardshipLevel
-from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
 from gonghui.core.errors import InvalidInput, NotFound
+from gonghui.core.exports import xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip, officer_view, run_action, run_service
@@ -559,7 +560,7 @@ def grant_voucher(request, pk: int):
 # ---- payment roll and figures ------------------------------------------------------------------
 
 
-def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str | None) -> HttpResponse:
+def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str | None) -> HttpResponseBase:
     """The XLSX download (shared with the API), audited as an export."""
     from .selectors import figures_root
 
@@ -574,15 +575,7 @@ def payment_roll_response(*, actor, campaign: AssistanceCampaign, org, ip: str |
         ip=ip,
         detail={"what": "payment_roll", "campaign": campaign.pk, "org": root.pk, "rows": len(grants)},
     )
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    from urllib.parse import quote
-
-    name = roll_filename(campaign, root)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"payment-roll-{campaign.pk}.xlsx\"; filename*=UTF-8''{quote(name)}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return xlsx_response(content, filename=roll_filename(campaign, root))
 
 
 @require_GET

@@ -12,11 +12,10 @@ from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from .exports import XLSX_CONTENT_TYPE  # noqa: F401 - the routers describe their XLSX answers with it
 from .pagination import MAX_LIMIT, keyset_page
 
 DEFAULT_LIMIT = 50
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ErrorDetail(Schema):

@@ -6,13 +6,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from gonghui.core.api_schemas import READ_ERRORS, XLSX_CONTENT_TYPE
 from gonghui.core.errors import NotFound
+from gonghui.core.exports import xlsx_response
 
 from .models import Job
 from .selectors import job_get_visible
@@ -76,9 +76,4 @@ def get_job_report(request, job_id: int):
     report = Path(job.report_path) if job.report_path else None
     if report is None or not report.is_file():
         raise NotFound(_("该任务没有错误报告"))
-    return FileResponse(
-        report.open("rb"),
-        as_attachment=True,
-        filename=f"导入错误报告-{job.pk}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_response(report.open("rb"), filename=f"导入错误报告-{job.pk}.xlsx")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gonghui.core.exports import xlsx_response
 from gonghui.web import officer_view
 
 from .selectors import job_get_visible
@@ -41,4 +42,4 @@ def report(request, job_id: int):
     if not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
         raise Http404(_("错误报告已不存在"))
     filename = _("导入错误报告-%(id)s%(suffix)s") % {"id": job.pk, "suffix": path.suffix}
-    return FileResponse(path.open("rb"), as_attachment=True, filename=filename)
+    return xlsx_response(path.open("rb"), filename=filename)

@@ -1,7 +1,8 @@
 """/api/v1/members: the member roll over HTTP, plus the per-union counts at /orgs/{id}/stats.
 
 Thin: selectors read (scoped to the caller), services write. The plain ID number leaves only
-through reveal-id; the plain phone only on the single-member routes.
+through reveal-id; the plain phone only on the single-member routes, and only to an account with the
+reveal right (accounts.personal_data): others read it masked.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from io import BytesIO
 from typing import Any, BinaryIO, Literal, cast
 
 import orjson
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
 
+from gonghui.accounts.personal_data import PHONE_HELP, changes_for_context, phone_for_context
 from gonghui.core.api_schemas import (
     DEFAULT_LIMIT,
     READ_ERRORS,
@@ -29,13 +31,14 @@ from gonghui.core.api_schemas import (
     keyset_envelope,
 )
 from gonghui.core.errors import DomainError
+from gonghui.core.exports import CSV_CONTENT_TYPE, csv_response, xlsx_response
 from gonghui.core.pagination import MAX_LIMIT
 from gonghui.core.phone import mask_mobile
 from gonghui.jobs.api import JobOut
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip
 
-from .exports import export_members_xlsx
+from .exports import ROLL_CSV_EXPORT, export_members_csv, export_members_xlsx
 from .imports import import_template_xlsx, member_import_start
 from .models import Member, MemberEvent, Transfer
 from .selectors import (
@@ -119,7 +122,11 @@ class MemberOut(Schema):
 
 
 class MemberDetailOut(MemberOut):
-    phone: str = Field(..., description="手机号码（仅单个会员的接口返回明文）")
+    phone: str = Field(..., description=PHONE_HELP)
+
+    @staticmethod
+    def resolve_phone(obj: Member, context) -> str:
+        return phone_for_context(context, obj.phone)
 
 
 class MemberPage(Schema):
@@ -230,7 +237,9 @@ class EventOut(Schema):
     org_name: str = Field(..., description="当时所在工会")
     actor_name: str | None = Field(..., description="操作人；账号已删除时为 null")
     created_at: dt.datetime
-    changes: dict[str, Any] = Field(..., description="字段: [原值, 新值]；证件号码只以脱敏形式出现")
+    changes: dict[str, Any] = Field(
+        ..., description="字段: [原值, 新值]；证件号码只以脱敏形式出现，手机号码按查看权限脱敏"
+    )
     note: str
 
     @staticmethod
@@ -248,6 +257,10 @@ class EventOut(Schema):
     @staticmethod
     def resolve_actor_name(obj: MemberEvent) -> str | None:
         return str(obj.actor) if obj.actor is not None else None
+
+    @staticmethod
+    def resolve_changes(obj: MemberEvent, context) -> dict[str, Any]:
+        return changes_for_context(context, obj.changes)
 
 
 class EventPage(Schema):
@@ -361,12 +374,7 @@ def create_member(request, payload: MemberCreateIn):
     openapi_extra=_XLSX_RESPONSE,
 )
 def import_template(request):
-    return FileResponse(
-        BytesIO(import_template_xlsx()),
-        as_attachment=True,
-        filename="会员导入模板.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_response(BytesIO(import_template_xlsx()), filename="会员导入模板.xlsx")
 
 
 @router.post(
@@ -393,20 +401,34 @@ def import_members(
 @router.get(
     "/export",
     response=READ_ERRORS,
-    summary="导出会员名册（XLSX）",
-    description="筛选参数与会员列表相同，导出数据范围内符合条件的全部会员；响应头 X-Row-Count 为行数。",
-    openapi_extra=_XLSX_RESPONSE,
+    summary="导出会员名册（XLSX 或 CSV）",
+    description="筛选参数与会员列表相同，导出数据范围内符合条件的全部会员；XLSX 的响应头 X-Row-Count 为行数。"
+    "以 = + - @ 开头的文字在 XLSX 中按文字写入，在 CSV 中前加单引号，打开时不会作为公式执行。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 文件（XLSX）或 CSV 文件",
+                "content": {
+                    XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                    CSV_CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
 )
-def export_members(request, params: Query[MemberListParams]):
+def export_members(
+    request,
+    params: Query[MemberListParams],
+    format: Literal["xlsx", "csv"] = Query("xlsx", description="xlsx（默认）或 csv（UTF-8，逐行传输，不限行数）"),
+):
+    name = f"会员名册-{timezone.localdate():%Y%m%d}"
+    if format == "csv":
+        headers, rows = export_members_csv(actor=request.auth, filters=params.to_filters())
+        return csv_response(headers, rows, export=ROLL_CSV_EXPORT, filename=f"{name}.csv")
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
     count = export_members_xlsx(actor=request.auth, filters=params.to_filters(), out=cast(BinaryIO, out))
     out.seek(0)
-    response = FileResponse(
-        out,
-        as_attachment=True,
-        filename=f"会员名册-{timezone.localdate():%Y%m%d}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    response = xlsx_response(cast(BinaryIO, out), filename=f"{name}.xlsx")
     response["X-Row-Count"] = str(count)
     return response
 

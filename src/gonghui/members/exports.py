@@ -1,7 +1,8 @@
-"""Member roll export (会员名单导出) to XLSX: the roll in the actor's scope, streamed.
+"""Member roll export (会员名单导出) to XLSX or CSV: the roll in the actor's scope, streamed.
 
-ID numbers are always masked. Phones are written in full for accounts that may see personal
-data (admins and officers) and masked for read-only accounts. Every export is audited.
+ID numbers are always masked. Phones follow the one rule of pages and API
+(`accounts.personal_data.phone_for`): in full with the reveal right, masked otherwise. Every export
+is audited.
 """
 
 from __future__ import annotations
@@ -9,15 +10,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import AuditLog
-from gonghui.accounts.permissions import can_reveal_pii
+from gonghui.accounts.personal_data import phone_revealed_to, phone_shown_by
 from gonghui.accounts.services import audit
 from gonghui.core.dbrouter import use_replica
+from gonghui.core.exports import EXCEL_MAX_ROWS, XlsxExport, register_export
 from gonghui.core.idcard import mask_id_number, normalize_id_number
 from gonghui.core.phone import mask_mobile, normalize_mobile
 from gonghui.orgs.selectors import org_get_visible
@@ -64,7 +66,9 @@ _COLUMNS = (
     "new_employment_form",
 )
 _WIDTHS = {"会员卡号": 16, "证件号码": 22, "工作单位": 28, "单位统一社会信用代码": 24, "所在工会": 28, "新就业形态": 18}
-EXCEL_MAX_DATA_ROWS = 1_048_575  # below the header row
+EXCEL_MAX_DATA_ROWS = EXCEL_MAX_ROWS - 1  # below the header row
+ROLL_EXPORT = register_export("members.roll", "会员名册")
+ROLL_CSV_EXPORT = register_export("members.roll_csv", "会员名册（CSV）")
 CHUNK_SIZE = 2000
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _MOBILE = re.compile(r"^1\d{10}$")
@@ -91,67 +95,83 @@ def _audit_filters(filters: MemberFilters) -> dict[str, Any]:
     return out
 
 
-def export_members_xlsx(*, actor, filters: MemberFilters, out: str | BinaryIO) -> int:
-    """Write the members matching `filters` in the actor's scope to `out` (a path or a binary
-    file object) as XLSX with Chinese headers; returns the number of members written."""
+def _roll_rows(*, actor, filters: MemberFilters) -> Iterator[tuple]:
+    """The export's rows (one tuple of cells per member, in EXPORT_HEADERS order), read in chunks."""
     qs = member_list_visible_to(actor=actor, filters=filters).order_by("org__path", "id")
-    full_phone = can_reveal_pii(actor)
+    show_phone = phone_shown_by(actor)
     id_types, genders, educations = _labels(IdType), _labels(Gender), _labels(Education)
     statuses, forms = _labels(MemberStatus), _labels(NewEmploymentForm)
     yes, no = _("是"), _("否")
+    # A long read that tolerates a second of replication lag: the replica when one is configured.
+    with use_replica():
+        for values in qs.values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE):
+            (card, name, gender, birth, id_type, id_masked, phone, ethnicity, education, employer, uscc) = values[:11]
+            (org_name, org_code, join_date, status, migrant, form) = values[11:]
+            yield (
+                card,
+                name,
+                genders.get(gender, gender),
+                birth,
+                id_types.get(id_type, id_type),
+                id_masked,
+                show_phone(phone),
+                ethnicity,
+                educations.get(education, education),
+                employer,
+                uscc,
+                org_name,
+                org_code,
+                join_date,
+                statuses.get(status, status),
+                yes if migrant else no,
+                forms.get(form, form),
+            )
 
-    wb = xlsxwriter.Workbook(out, {"constant_memory": True})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+
+def _audit_export(*, actor, filters: MemberFilters, rows: int | None, file_format: str) -> None:
+    org = org_get_visible(actor=actor, org_id=filters.org_id) if filters.org_id is not None else actor.org
+    detail = {
+        "what": "members",
+        "rows": rows,
+        "filters": _audit_filters(filters),
+        "full_phone": phone_revealed_to(actor),
+    }
+    if file_format != "xlsx":
+        detail["format"] = file_format
+    audit(actor=actor, action=AuditLog.Action.EXPORT, org=org, detail=detail)
+
+
+def export_members_xlsx(*, actor, filters: MemberFilters, out: str | BinaryIO) -> int:
+    """Write the members matching `filters` in the actor's scope to `out` (a path or a binary
+    file object) as XLSX with Chinese headers; returns the number of members written."""
+    book = XlsxExport(out, export=ROLL_EXPORT, big=True)
     title = _("会员名单")
+    widths = [_WIDTHS.get(header, 12) for header in EXPORT_HEADERS]
 
     def new_sheet(number: int):
-        sheet = wb.add_worksheet(title if number == 1 else f"{title}{number}")
-        for col, header in enumerate(EXPORT_HEADERS):
-            sheet.set_column(col, col, _WIDTHS.get(header, 12))
-            sheet.write_string(0, col, header, head)
-        sheet.freeze_panes(1, 0)
-        return sheet
+        return book.add_sheet(title if number == 1 else f"{title}{number}", EXPORT_HEADERS, widths=widths)
 
     sheets = 1
     sheet = new_sheet(sheets)
     row = 0
     count = 0
-    # A long read that tolerates a second of replication lag: the replica when one is configured.
-    with use_replica():
-        for values in qs.values_list(*_COLUMNS).iterator(chunk_size=CHUNK_SIZE):
-            if row == EXCEL_MAX_DATA_ROWS:
-                sheets += 1
-                sheet = new_sheet(sheets)
-                row = 0
-            row += 1
-            count += 1
-            (card, name, gender, birth, id_type, id_masked, phone, ethnicity, education, employer, uscc) = values[:11]
-            (org_name, org_code, join_date, status, migrant, form) = values[11:]
-            sheet.write_string(row, 0, card)
-            sheet.write_string(row, 1, name)
-            sheet.write_string(row, 2, genders.get(gender, gender))
-            sheet.write_datetime(row, 3, birth, date)
-            sheet.write_string(row, 4, id_types.get(id_type, id_type))
-            sheet.write_string(row, 5, id_masked)
-            sheet.write_string(row, 6, phone if full_phone or not phone else mask_mobile(phone))
-            sheet.write_string(row, 7, ethnicity)
-            sheet.write_string(row, 8, educations.get(education, education))
-            sheet.write_string(row, 9, employer)
-            sheet.write_string(row, 10, uscc)
-            sheet.write_string(row, 11, org_name)
-            sheet.write_string(row, 12, org_code)
-            sheet.write_datetime(row, 13, join_date, date)
-            sheet.write_string(row, 14, statuses.get(status, status))
-            sheet.write_string(row, 15, yes if migrant else no)
-            sheet.write_string(row, 16, forms.get(form, form))
-    wb.close()
-
-    org = org_get_visible(actor=actor, org_id=filters.org_id) if filters.org_id is not None else actor.org
-    audit(
-        actor=actor,
-        action=AuditLog.Action.EXPORT,
-        org=org,
-        detail={"what": "members", "rows": count, "filters": _audit_filters(filters), "full_phone": full_phone},
-    )
+    for cells in _roll_rows(actor=actor, filters=filters):
+        if row == EXCEL_MAX_DATA_ROWS:
+            sheets += 1
+            sheet = new_sheet(sheets)
+            row = 0
+        row += 1
+        count += 1
+        book.write_row(sheet, row, cells)
+    book.close()
+    _audit_export(actor=actor, filters=filters, rows=count, file_format="xlsx")
     return count
+
+
+def export_members_csv(*, actor, filters: MemberFilters) -> tuple[tuple[str, ...], Iterator[tuple]]:
+    """The same roll as CSV rows (no sheet limit), for `core.exports.csv_response` to stream: the
+    headers and the rows. Audited before the first row leaves (a download cut short is still on
+    record), without a row count: counting the roll first would cost a second pass over it."""
+    member_list_visible_to(actor=actor, filters=filters)  # access and scope checked before streaming starts
+    _audit_export(actor=actor, filters=filters, rows=None, file_format="csv")
+    return EXPORT_HEADERS, _roll_rows(actor=actor, filters=filters)

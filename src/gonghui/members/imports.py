@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import xlsxwriter
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models.expressions import RawSQL
@@ -44,6 +43,7 @@ from gonghui.accounts.permissions import require_write
 from gonghui.core import pii
 from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.ethnicity import ETHNIC_GROUPS
+from gonghui.core.exports import XlsxExport, register_export
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
 from gonghui.core.uscc import build_uscc
@@ -144,35 +144,36 @@ def _choice_labels(choices: Any) -> list[str]:
     return [str(label) for _code, label in choices.choices]
 
 
+TEMPLATE_EXPORT = register_export("members.import_template", "会员导入模板")
+ERROR_REPORT_EXPORT = register_export("members.import_errors", "导入错误报告")
+
+
 def import_template_xlsx() -> bytes:
     """The XLSX template: headers, the example row, and a sheet of instructions and valid values."""
     buffer = io.BytesIO()
-    wb = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    required_head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "font_color": "#C00000"})
-    text = wb.add_format({"num_format": "@"})
-    date = wb.add_format({"num_format": "yyyy-mm-dd"})
-    example = wb.add_format({"italic": True, "font_color": "#808080", "num_format": "@"})
-
-    sheet = wb.add_worksheet(_("会员名单"))
-    guide = wb.add_worksheet(_("填写说明"))
+    book = XlsxExport(buffer, export=TEMPLATE_EXPORT)
+    head = book.header
+    required_head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1, "font_color": "#C00000"})
+    text = book.add_format({"num_format": "@"})
+    date = book.date
+    example = book.add_format({"italic": True, "font_color": "#808080", "num_format": "@"})
 
     widths = {"证件号码": 22, "单位统一社会信用代码": 24, "工作单位": 28, "新就业形态": 18, "入会日期": 12}
+    sheet = book.add_sheet(
+        _("会员名单"),
+        widths=[widths.get(header, 12) for header in IMPORT_HEADERS],
+        column_formats={col: date if h == "入会日期" else text for col, h in enumerate(IMPORT_HEADERS)},
+    )
+    guide = book.add_sheet(_("填写说明"), widths={0: 22, 1: 10, 2: 60, **dict.fromkeys(range(4, 9), 20)})
     for col, header in enumerate(IMPORT_HEADERS):
-        fmt = date if header == "入会日期" else text
-        sheet.set_column(col, col, widths.get(header, 12), fmt)
         sheet.write_string(0, col, header, required_head if header in REQUIRED_HEADERS else head)
         sheet.write_string(1, col, EXAMPLE_ROW[header], example)
     sheet.freeze_panes(1, 0)
 
     # Instructions, and the valid values the drop-downs of the first sheet point at.
-    bold = wb.add_format({"bold": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    guide.set_column(0, 0, 22)
-    guide.set_column(1, 1, 10)
-    guide.set_column(2, 2, 60)
-    guide.set_column(4, 8, 20)
-    guide.write_row(0, 0, [_("列名"), _("是否必填"), _("填写要求")], head)
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    book.write_row(guide, 0, [_("列名"), _("是否必填"), _("填写要求")], head)
     notes = {
         "姓名": _("与证件上的姓名一致，不超过64个字"),
         "证件类型": _("居民身份证、港澳台居民居住证或外国人永久居留身份证；不填视为居民身份证"),
@@ -231,7 +232,7 @@ def import_template_xlsx() -> bytes:
                 "error_message": _("请从下拉列表中选择"),
             },
         )
-    wb.close()
+    book.close()
     return buffer.getvalue()
 
 
@@ -921,19 +922,12 @@ def _new_report_path() -> Path:
 
 def write_error_report(errors: Iterable[ErrorRow], path: Path | str) -> None:
     """The error report: 行号, 列, 原因 — one line per bad cell."""
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    sheet = wb.add_worksheet(_("错误报告"))
-    head = wb.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
-    sheet.set_column(0, 0, 8)
-    sheet.set_column(1, 1, 22)
-    sheet.set_column(2, 2, 80)
-    sheet.write_row(0, 0, [_("行号"), _("列"), _("原因")], head)
+    book = XlsxExport(str(path), export=ERROR_REPORT_EXPORT, big=True)
+    head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
+    sheet = book.add_sheet(_("错误报告"), [_("行号"), _("列"), _("原因")], widths=(8, 22, 80), header_format=head)
     for i, (row, column, reason) in enumerate(errors, start=1):
-        if row:
-            sheet.write_number(i, 0, row)
-        sheet.write_string(i, 1, column)
-        sheet.write_string(i, 2, reason)
-    wb.close()
+        book.write_row(sheet, i, (row or None, column, reason))
+    book.close()
 
 
 # ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from gonghui.accounts.personal_data import phone_for
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core import fastsql
 from gonghui.core.errors import NotFound
@@ -49,7 +50,7 @@ def member_get_visible(*, actor, member_id: int | str) -> Member:
 
 
 # The fields of the API's member out-schemas (members.api.MemberOut / MemberDetailOut), in order.
-# `phone` is read once and leaves masked as phone_masked (and in clear only for the detail).
+# `phone` is read once and leaves masked as phone_masked (and, for the detail, as the reader may see it).
 _OUT_COLUMNS = (
     "id", "name", "id_type", "id_number_masked", "gender", "birth_date", "phone", "ethnicity", "education",
     "employer_name", "employer_uscc", "org_id", "join_date", "card_number", "status", "is_migrant_worker",
@@ -104,7 +105,8 @@ def _detail_sql() -> str:
 
 
 def member_out_visible(*, actor, member_id: int) -> dict[str, Any]:
-    """The API's member detail (MemberDetailOut as a dict), scoped like member_get_visible.
+    """The API's member detail (MemberDetailOut as a dict), scoped like member_get_visible; the phone
+    in full only for an account with the reveal right (accounts.personal_data).
 
     One statement composed once per process (the detail is the API's hottest read).
     """
@@ -121,7 +123,9 @@ def member_out_visible(*, actor, member_id: int) -> dict[str, Any]:
     row = fastsql.fetchone(sql, params)
     if row is None:
         raise NotFound(_("会员不存在"))
-    return member_out(row[:-1], row[-1], with_phone=True)
+    out = member_out(row[:-1], row[-1], with_phone=True)
+    out["phone"] = phone_for(actor, out["phone"])
+    return out
 
 
 def member_page_out(qs: QuerySet[Member], *, cursor: str | None, limit: int) -> dict[str, Any]:

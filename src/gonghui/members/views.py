@@ -7,14 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gonghui.accounts.personal_data import changes_for
 from gonghui.core.errors import InvalidInput
+from gonghui.core.exports import csv_response, xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.web import client_ip, is_htmx, officer_view, run_service
@@ -85,16 +85,19 @@ def member_list(request):
 @require_GET
 @officer_view
 def export(request):
-    """The roll in scope (with the list's filters) as an XLSX download."""
+    """The roll in scope (with the list's filters) as an XLSX download, or CSV with format=csv."""
     form = MemberFilterForm(request.GET or None, actor=request.user)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("筛选条件有误，请检查"))
         return redirect("members:list")
+    name = _("会员名册-%(date)s") % {"date": timezone.localdate().strftime("%Y%m%d")}
+    if request.GET.get("format") == "csv":
+        headers, rows = exports.export_members_csv(actor=request.user, filters=form.filters())
+        return csv_response(headers, rows, export=exports.ROLL_CSV_EXPORT, filename=f"{name}.csv")
     out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to FileResponse, which closes it
     exports.export_members_xlsx(actor=request.user, filters=form.filters(), out=out)
     out.seek(0)
-    filename = _("会员名册-%(date)s.xlsx") % {"date": timezone.localdate().strftime("%Y%m%d")}
-    return FileResponse(out, as_attachment=True, filename=filename, content_type=XLSX)
+    return xlsx_response(out, filename=f"{name}.xlsx")
 
 
 @require_http_methods(["GET", "POST"])
@@ -148,7 +151,7 @@ def history_rows(*, actor, member: Member) -> list[dict[str, Any]]:
     rows = []
     for event in member_history(actor=actor, member=member)[:200]:
         changes = []
-        for field, pair in (event.changes or {}).items():
+        for field, pair in changes_for(actor, event.changes).items():
             before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
             changes.append(
                 {"label": labels.get(field, field), "before": _value(field, before), "after": _value(field, after)}
@@ -281,7 +284,4 @@ def import_upload(request):
 @require_GET
 @officer_view
 def import_template(request):
-    response = HttpResponse(imports.import_template_xlsx(), content_type=XLSX)
-    filename = _("会员导入模板.xlsx")
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(imports.import_template_xlsx(), filename=_("会员导入模板.xlsx"))

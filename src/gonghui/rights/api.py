@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, P
 
+from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
 from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
@@ -208,7 +209,7 @@ class OfficerRequestDetailOut(OfficerRequestOut):
     description: str
     employer_name: str
     region_code: str
-    requester_phone: str = Field(..., description="联系电话（仅单个申请的接口返回明文）")
+    requester_phone: str = Field(..., description=PHONE_HELP)
     member: int | None = Field(..., description="会员记录 id；非会员为 null")
     resolution: str
     reject_reason: str
@@ -231,6 +232,10 @@ class OfficerRequestDetailOut(OfficerRequestOut):
     @staticmethod
     def resolve_dispatches(obj: ServiceRequest) -> list[Dispatch]:
         return list(request_dispatches(request=obj))
+
+    @staticmethod
+    def resolve_requester_phone(obj: ServiceRequest, context) -> str:
+        return phone_for_context(context, obj.requester_phone)
 
 
 class WorkerPage(Schema):

@@ -11,12 +11,12 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, XLSX_CONTENT_TYPE, InputSchema
 from gonghui.core.errors import InvalidInput
+from gonghui.core.exports import xlsx_response
 from gonghui.portal.web import require_worker
 
 from . import casework
@@ -541,9 +541,8 @@ def satisfaction(request, params: Query[ReportParams]):
 def satisfaction_export(request, params: Query[ReportParams]):
     filters = params.to_filters()
     report = satisfaction_report(actor=request.auth, filters=filters)
-    response = HttpResponse(satisfaction_xlsx(report, filters), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="satisfaction-{filters.date_from}-{filters.date_to}.xlsx"'
-    return response
+    filename = f"satisfaction-{filters.date_from}-{filters.date_to}.xlsx"
+    return xlsx_response(satisfaction_xlsx(report, filters), filename=filename)
 
 
 # ---- worker routes -----------------------------------------------------------------------------

@@ -14,11 +14,10 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
+from gonghui.core.exports import xlsx_response
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.portal.web import worker_view
 from gonghui.web import officer_view, run_action, run_service
@@ -289,10 +288,8 @@ def satisfaction_export(request):
         return redirect("rights:satisfaction")
     filters = form.filters()
     report = satisfaction_report(actor=request.user, filters=filters)
-    response = HttpResponse(satisfaction_xlsx(report, filters), content_type=XLSX_CONTENT_TYPE)
     filename = _("满意度统计-%(start)s-%(end)s.xlsx") % {
         "start": filters.date_from.strftime("%Y%m%d"),
         "end": filters.date_to.strftime("%Y%m%d"),
     }
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(satisfaction_xlsx(report, filters), filename=filename)

@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from django.conf import settings
 from django.db.models import Count, F, Max, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Substr, TruncMonth
@@ -25,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from gonghui.accounts.permissions import require_read
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import InvalidInput, NotFound
+from gonghui.core.exports import XlsxExport, register_export
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
@@ -363,6 +363,7 @@ def satisfaction_chart(report: SatisfactionReport) -> dict[str, Any]:
     }
 
 
+SATISFACTION_EXPORT = register_export("rights.satisfaction", "满意度统计")
 XLSX_HEADERS = (
     ("org_name", gettext_lazy("工会")),
     ("total", gettext_lazy("诉求数")),
@@ -383,8 +384,7 @@ XLSX_HEADERS = (
 def satisfaction_xlsx(report: SatisfactionReport, filters: ReportFilters) -> bytes:
     """The report's table as an XLSX workbook (numbers as numbers, empty rates left blank)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet(_("满意度统计"))
+    book = XlsxExport(buffer, export=SATISFACTION_EXPORT)
     bold = book.add_format({"bold": True})
     pct = book.add_format({"num_format": "0.0"})
     avg = book.add_format({"num_format": "0.00"})
@@ -395,20 +395,20 @@ def satisfaction_xlsx(report: SatisfactionReport, filters: ReportFilters) -> byt
     }
     if filters.category:
         title += _("，类别：%(category)s") % {"category": _category_label(filters.category)}
-    sheet.write(0, 0, title, bold)
-    for col, (_key, header) in enumerate(XLSX_HEADERS):
-        sheet.write(2, col, str(header), bold)
-    sheet.set_column(0, 0, 30)
-    sheet.set_column(1, len(XLSX_HEADERS) - 1, 12)
+    headers = [str(header) for _key, header in XLSX_HEADERS]
+    widths = [30] + [12] * (len(XLSX_HEADERS) - 1)
+    sheet = book.add_sheet(_("满意度统计"), headers, widths=widths, header_row=2, header_format=bold)
+    book.write(sheet, 0, 0, title, bold)
     for r, row in enumerate([*report.rows, {**report.total, "org_name": _("合计")}], start=3):
         for col, (key, _header) in enumerate(XLSX_HEADERS):
             value = row.get(key)
             if isinstance(value, Decimal):
-                sheet.write_number(r, col, float(value), avg if key == "average_score" else pct)
-            elif value is None:
-                sheet.write_blank(r, col, None)
+                fmt = avg if key == "average_score" else pct
+            elif key == "org_name" and r == 3 + len(report.rows):
+                fmt = bold
             else:
-                sheet.write(r, col, value, bold if key == "org_name" and r == 3 + len(report.rows) else None)
+                fmt = None
+            book.write(sheet, r, col, value, fmt)
     book.close()
     return buffer.getvalue()
 
