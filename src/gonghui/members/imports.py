@@ -46,6 +46,15 @@ from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
+from gonghui.core.spreadsheets import (
+    ReaderDied,
+    SpreadsheetLimits,
+    SpreadsheetRefused,
+    inspect_csv,
+    inspect_xlsx,
+    read_in_child,
+    reader_died_message,
+)
 from gonghui.core.uscc import build_uscc
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import dispatch, handles
@@ -244,6 +253,7 @@ def import_template_xlsx() -> bytes:
 class _Source:
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the officer sees it, cells)
     estimated_rows: int  # for progress only
+    close: Callable[[], None] = lambda: None  # stops the reading (the reading process, if any)
 
 
 def _xlsx_source(path: Path) -> _Source:
@@ -306,13 +316,37 @@ def _csv_source(path: Path) -> _Source:
     return _Source(rows=rows(), estimated_rows=lines)
 
 
+def _read_rows(path: Path, limits: SpreadsheetLimits) -> tuple[int, Iterator[tuple[int, list[Any]]]]:
+    """In the reading process: the file checked against the limits, then opened."""
+    if path.suffix.lower() == ".xlsx":
+        inspect_xlsx(path, limits)
+        source = _xlsx_source(path)
+    else:
+        inspect_csv(path, limits)
+        source = _csv_source(path)
+    return source.estimated_rows, source.rows
+
+
 def _open_source(path: Path) -> _Source:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_source(path)
-    if suffix == ".csv":
-        return _csv_source(path)
-    raise _FileRejected(_("只支持 .xlsx 或 .csv 文件"))
+    """The file's rows, parsed in a child process with memory and CPU limits (core.spreadsheets):
+    a file that gets past the checks and would need more ends that process, not this one."""
+    if path.suffix.lower() not in ALLOWED_SUFFIXES:
+        raise _FileRejected(_("只支持 .xlsx 或 .csv 文件"))
+    limits = SpreadsheetLimits.from_settings()
+    try:
+        reader = read_in_child(lambda: _read_rows(path, limits), limits)
+    except SpreadsheetRefused as exc:
+        raise _FileRejected(exc.message) from None
+    except ReaderDied:
+        raise _FileRejected(reader_died_message()) from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from reader.rows()
+        except ReaderDied:
+            raise _FileRejected(reader_died_message()) from None
+
+    return _Source(rows=rows(), estimated_rows=reader.estimated_rows, close=reader.close)
 
 
 def _header_key(cell: Any) -> str:
@@ -1027,18 +1061,21 @@ def _finish(
 
 def _validate(*, actor, writer: _Writer, path: Path, result: ImportResult, progress) -> _Validation:
     source = _open_source(path)
-    rows = iter(source.rows)
-    columns: dict[str, int] | None = None
-    header_row = 0
-    for row, cells in rows:
-        if not all(_is_blank(c) for c in cells):
-            columns, header_row = _map_header(row, cells), row
-            break
-    if columns is None:
-        raise _FileRejected(_("文件是空的，第1行应为表头"))
-    validation = _Validation(actor=actor, columns=columns, writer=writer)
-    _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
-    return validation
+    try:
+        rows = iter(source.rows)
+        columns: dict[str, int] | None = None
+        header_row = 0
+        for row, cells in rows:
+            if not all(_is_blank(c) for c in cells):
+                columns, header_row = _map_header(row, cells), row
+                break
+        if columns is None:
+            raise _FileRejected(_("文件是空的，第1行应为表头"))
+        validation = _Validation(actor=actor, columns=columns, writer=writer)
+        _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
+        return validation
+    finally:
+        source.close()
 
 
 def _check_rows(validation: _Validation, rows, estimate: int, result: ImportResult, progress) -> None:
