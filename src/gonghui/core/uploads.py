@@ -4,8 +4,11 @@ size limit and wording; this is the one check of the bytes they all rely on."""
 
 from __future__ import annotations
 
+import os
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
 
 SIGNATURES: dict[str, bytes] = {
     ".pdf": b"%PDF-",
@@ -47,3 +50,11 @@ def content_matches(upload, ext: str) -> bool:
     if not head.startswith(signature):
         return False
     return ext not in OOXML_PARTS or _ooxml_has(upload, OOXML_PARTS[ext])
+
+
+def private_dir(name: str) -> Path:
+    """DATA_DIR/<name>, readable by the service account only (0700)."""
+    folder = Path(settings.DATA_DIR) / name
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    return folder

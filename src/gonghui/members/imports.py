@@ -55,10 +55,18 @@ from gonghui.core.spreadsheets import (
     read_in_child,
     reader_died_message,
 )
+from gonghui.core.uploads import private_dir
 from gonghui.core.uscc import build_uscc
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import dispatch, handles
-from gonghui.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
+from gonghui.jobs.services import (
+    job_create_limited,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_upload_dir,
+)
 from gonghui.orgs.models import Org
 from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
 
@@ -948,9 +956,7 @@ def _history_sql(
 
 
 def _new_report_path() -> Path:
-    folder = Path(settings.DATA_DIR) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
+    return private_dir("reports") / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
 
 
 def write_error_report(errors: Iterable[ErrorRow], path: Path | str) -> None:
@@ -1250,6 +1256,7 @@ def _save_report(errors: list[ErrorRow], report_path: Path | str | None) -> str:
     target = Path(report_path) if report_path else _new_report_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     write_error_report(errors, target)
+    target.chmod(0o600)  # rows, columns and reasons of a roll: for the service account only
     return str(target)
 
 
@@ -1287,9 +1294,7 @@ def member_import_start(*, actor, org: Org | int, filename: str, fileobj, skip_i
     if getattr(fileobj, "size", None) is not None and fileobj.size > limit:
         raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
 
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{secrets.token_hex(16)}{suffix}"
+    stored = job_upload_dir() / f"{secrets.token_hex(16)}{suffix}"
     size = 0
     head = b""
     try:
@@ -1312,14 +1317,20 @@ def member_import_start(*, actor, org: Org | int, filename: str, fileobj, skip_i
         stored.unlink(missing_ok=True)
         raise
 
-    job = job_create(
-        actor=actor,
-        kind=Job.Kind.MEMBER_IMPORT,
-        org=target,
-        params={"skip_invalid": bool(skip_invalid)},
-        input_name=name[:255],
-        input_path=str(stored),
-    )
+    try:
+        job = job_create_limited(
+            actor=actor,
+            kind=Job.Kind.MEMBER_IMPORT,
+            org=target,
+            per_account=settings.GONGHUI_IMPORTS_PER_ACCOUNT,
+            per_server=settings.GONGHUI_IMPORTS_PER_SERVER,
+            params={"skip_invalid": bool(skip_invalid)},
+            input_name=name[:255],
+            input_path=str(stored),
+        )
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
     dispatch(job)
     job.refresh_from_db()
     return job
