@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import xlsxwriter
 from django.conf import settings
@@ -37,12 +37,14 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
 from gonghui.accounts.permissions import require_write
 from gonghui.core import pii
-from gonghui.core.errors import DomainError, InvalidInput
+from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
+from gonghui.core.errors import DomainError
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
@@ -55,17 +57,17 @@ from gonghui.core.spreadsheets import (
     read_in_child,
     reader_died_message,
 )
-from gonghui.core.uploads import private_dir
+from gonghui.core.uploads import UploadRules, check_upload, private_dir, store_private
 from gonghui.core.uscc import build_uscc
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import dispatch, handles
 from gonghui.jobs.services import (
+    UPLOADS,
     job_create_limited,
     job_fail,
     job_finish,
     job_progress,
     job_start,
-    job_upload_dir,
 )
 from gonghui.orgs.models import Org
 from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
@@ -1272,51 +1274,25 @@ def _finish_rejected(result: ImportResult, report_path: Path | str | None) -> Im
 # ---------------------------------------------------------------------------------------
 
 
-def _chunks(fileobj: BinaryIO | Any) -> Iterator[bytes]:
-    if hasattr(fileobj, "chunks"):  # Django UploadedFile
-        yield from fileobj.chunks()
-        return
-    while chunk := fileobj.read(1 << 20):
-        yield chunk
+def _upload_rules() -> UploadRules:
+    # The zip directory is read later, by the limited reading process (core.spreadsheets), not here.
+    return UploadRules(
+        types={".xlsx": XLSX_CONTENT_TYPE, ".csv": "text/csv"},
+        max_bytes=settings.GONGHUI_IMPORT_MAX_BYTES,
+        label=".xlsx、.csv",
+        type_message=gettext_lazy("只支持 .xlsx 或 .csv 文件"),
+        content_message=gettext_lazy("文件内容不是有效的 XLSX 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"),
+        inspect_zip=False,
+    )
 
 
 def member_import_start(*, actor, org: Org | int, filename: str, fileobj, skip_invalid: bool) -> Job:
     """Store an uploaded member list and queue its import for a union in the actor's scope."""
     require_write(actor)
     target = _member_holding_org(actor=actor, org_id=getattr(org, "pk", org))
-    name = Path(filename or "").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        message = _("只支持 .xlsx 或 .csv 文件")
-        raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
-    limit = settings.GONGHUI_IMPORT_MAX_BYTES
-    too_large = _("文件不能超过 %(mb)s MB") % {"mb": round(limit / (1024 * 1024), 1)}
-    if getattr(fileobj, "size", None) is not None and fileobj.size > limit:
-        raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
-
-    stored = job_upload_dir() / f"{secrets.token_hex(16)}{suffix}"
-    size = 0
-    head = b""
-    try:
-        fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            for chunk in _chunks(fileobj):
-                size += len(chunk)
-                if size > limit:
-                    raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
-                if len(head) < 4:
-                    head += chunk[:4]
-                out.write(chunk)
-        if size == 0:
-            message = _("文件是空的")
-            raise InvalidInput(message, code="empty_file", fields={"file": [message]})
-        if suffix == ".xlsx" and not head.startswith(b"PK"):
-            message = _("文件内容不是有效的 XLSX 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
-            raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
-    except BaseException:
-        stored.unlink(missing_ok=True)
-        raise
-
+    checked = check_upload(fileobj, _upload_rules(), name=filename or "")
+    name = checked.name
+    stored = store_private(fileobj, _upload_rules(), folder=UPLOADS, suffix=checked.ext)
     try:
         job = job_create_limited(
             actor=actor,
