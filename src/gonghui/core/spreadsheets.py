@@ -14,6 +14,7 @@ process's limits (`read_in_child`): the reading process ends, not the server or 
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import re
@@ -362,6 +363,7 @@ def _reader_main(conn, open_rows: Callable[[], RowSource], memory_bytes: int, cp
     """The reading process: limits set, rows opened and sent in chunks, then the end or the exception
     (after the rows read before it, so the importing process sees them in the same order)."""
     chunk: list = []
+    faulthandler.disable()  # its death over a limit is expected: no traceback dump on the shared stderr
     try:
         _limit_resources(memory_bytes, cpu_seconds)
         estimated, rows = open_rows()
