@@ -135,6 +135,7 @@ def test_each_bomb_fails_its_job_with_a_clear_message(
     tree, tmp_path, django_capture_on_commit_callbacks, build, message
 ):
     path = build(tmp_path / "名单.xlsx")
+    uploads_before = set(job_upload_dir().iterdir())
 
     job = start(tree, path, django_capture_on_commit_callbacks)
 
@@ -143,7 +144,7 @@ def test_each_bomb_fails_its_job_with_a_clear_message(
     assert job.message.startswith(message)
     assert Member.objects.count() == 0
     assert not Path(job.input_path).exists()
-    assert list(job_upload_dir().iterdir()) == []
+    assert set(job_upload_dir().iterdir()) == uploads_before
 
 
 def test_a_file_that_slips_past_the_checks_ends_the_reading_process_not_this_one(

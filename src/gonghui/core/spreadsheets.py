@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import re
 import resource
+import signal
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -396,20 +397,25 @@ class ChildReader:
 
     `open_rows` runs in the child and returns (estimated rows, an iterator of rows); the rows come
     back over a pipe in chunks, so the parsed sheet lives only in the child. An exception raised in
-    the child is raised again here; the child's death raises `ReaderDied`.
+    the child is raised again here; the child's death raises `ReaderDied`. A bare fork (not
+    multiprocessing.Process), so that daemonic processes (a worker's pool) may read too.
     """
 
     def __init__(self, open_rows: Callable[[], RowSource], limits: SpreadsheetLimits) -> None:
-        fork = multiprocessing.get_context("fork")
-        self._conn, theirs = fork.Pipe(duplex=False)
-        self._process = fork.Process(
-            target=_reader_main,
-            args=(theirs, open_rows, limits.reader_memory_bytes, limits.reader_cpu_seconds),
-            name="spreadsheet-reader",
-            daemon=True,
-        )
+        self._conn, theirs = multiprocessing.Pipe(duplex=False)
         self._closed = False
-        self._process.start()
+        self.exit_code: int | None = None
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 0
+            try:
+                self._conn.close()
+                _reader_main(theirs, open_rows, limits.reader_memory_bytes, limits.reader_cpu_seconds)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        self._pid = pid
         theirs.close()
         self.estimated_rows = int(self._receive("start") or 0)
 
@@ -418,13 +424,13 @@ class ChildReader:
             kind, payload = self._conn.recv()
         except (EOFError, OSError):
             self.close()
-            raise ReaderDied(self._process.exitcode) from None
+            raise ReaderDied(self.exit_code) from None
         if kind == "error":
             self.close()
             raise payload
         if kind != expected and not (expected == "rows" and kind == "end"):
             self.close()
-            raise ReaderDied(self._process.exitcode)
+            raise ReaderDied(self.exit_code)
         return payload if kind != "end" else None
 
     def rows(self) -> Iterator[Any]:
@@ -440,9 +446,11 @@ class ChildReader:
             return
         self._closed = True
         self._conn.close()
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join(timeout=10)
+        pid, status = os.waitpid(self._pid, os.WNOHANG)
+        if pid == 0:  # still reading: nobody needs the rest
+            os.kill(self._pid, signal.SIGKILL)
+            pid, status = os.waitpid(self._pid, 0)
+        self.exit_code = os.waitstatus_to_exitcode(status)
 
 
 def read_in_child(open_rows: Callable[[], RowSource], limits: SpreadsheetLimits | None = None) -> ChildReader:
