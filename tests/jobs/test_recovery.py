@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ from django.utils import timezone
 
 from gonghui.celery import fail_abandoned_jobs
 from gonghui.jobs import runner as job_runner
+from gonghui.jobs.liveness import machine
 from gonghui.jobs.models import Job
 from gonghui.jobs.periodic import run_task
 from gonghui.jobs.services import job_upload_dir
@@ -32,7 +32,7 @@ def gone_process() -> str:
     """The runner of a process of this host that has exited."""
     child = subprocess.Popen(["true"])  # noqa: S607
     child.wait()
-    return f"{socket.gethostname()}:{child.pid}:1"
+    return f"{machine()}:{child.pid}:1"
 
 
 def queued_import(tree, tmp_path, monkeypatch, rows: int = 2) -> Job:

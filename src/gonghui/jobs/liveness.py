@@ -1,6 +1,6 @@
 """Which process runs a job, and whether it is still there.
 
-A job records `host:pid:start` of the process that claimed it (start = the process's start time in
+A job records `host[/pid namespace]:pid:start` of the process that claimed it (start = the process's start time in
 clock ticks since boot, from /proc, so a pid reused by a later process is not taken for it). On the
 same host a gone process is certain; on another host it cannot be known, and the stale rule of
 `jobs.services.jobs_fail_abandoned` decides instead.
@@ -24,9 +24,18 @@ def _start_ticks(pid: int) -> str:
     return "zombie" if fields[0] in (b"Z", b"X") else fields[19].decode()
 
 
+def machine() -> str:
+    """The host name and PID namespace: containers sharing a host name still tell their pids apart."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        namespace = ""
+    return f"{socket.gethostname()}/{namespace}" if namespace else socket.gethostname()
+
+
 def this_process() -> str:
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"[:128]
+    return f"{machine()}:{pid}:{_start_ticks(pid)}"[:128]
 
 
 def process_gone(runner: str) -> bool:
@@ -36,7 +45,7 @@ def process_gone(runner: str) -> bool:
         pid = int(pid_text)
     except ValueError:
         return False
-    if host != socket.gethostname():
+    if host != machine():
         return False
     try:
         os.kill(pid, 0)
