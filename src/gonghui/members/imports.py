@@ -43,7 +43,6 @@ from xlsxwriter.utility import xl_col_to_name
 
 from gonghui.accounts.permissions import require_write
 from gonghui.core import pii
-from gonghui.core.api_schemas import XLSX_CONTENT_TYPE
 from gonghui.core.errors import DomainError
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.idcard import build_id_number, mask_id_number
@@ -1277,7 +1276,7 @@ def _finish_rejected(result: ImportResult, report_path: Path | str | None) -> Im
 def _upload_rules() -> UploadRules:
     # The zip directory is read later, by the limited reading process (core.spreadsheets), not here.
     return UploadRules(
-        types={".xlsx": XLSX_CONTENT_TYPE, ".csv": "text/csv"},
+        types={".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv"},
         max_bytes=settings.GONGHUI_IMPORT_MAX_BYTES,
         label=".xlsx、.csv",
         type_message=gettext_lazy("只支持 .xlsx 或 .csv 文件"),
