@@ -232,9 +232,9 @@ def inspect_xlsx(path: Path | str, limits: SpreadsheetLimits) -> SheetFacts:
         cells = rows * columns
         _check_range(limits, dimension, rows, columns, cells, sheet_bytes)
         longest = 0
-        if "xl/sharedStrings.xml" in names:
-            with archive.open("xl/sharedStrings.xml") as fh:
-                longest, _rows = _scan(fh, b"sst", b"si", limits.max_cell_bytes)
+        for strings_part in (n for n in names if n.lower().endswith("sharedstrings.xml")):
+            with archive.open(strings_part) as fh:
+                longest = max(longest, _scan(fh, b"sst", b"si", limits.max_cell_bytes)[0])
         with archive.open(sheet_part) as fh:
             longest_cell, last_row = _scan(fh, b"sheetData", b"c ", limits.max_cell_bytes)
         longest = max(longest, longest_cell)
