@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
 
@@ -17,3 +18,11 @@ def schedule_periodic_tasks(sender, **kwargs):
     from gonghui.jobs.periodic import beat_schedule
 
     sender.conf.beat_schedule = {**beat_schedule(), **(sender.conf.beat_schedule or {})}
+
+
+@worker_ready.connect
+def fail_abandoned_jobs(**kwargs):
+    """A worker starting after a crash fails the jobs the crash left running (jobs.services)."""
+    from gonghui.jobs.services import jobs_fail_abandoned
+
+    jobs_fail_abandoned()

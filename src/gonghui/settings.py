@@ -259,6 +259,33 @@ GONGHUI_LOGIN_MAX_PER_IP = int(os.environ.get("GONGHUI_LOGIN_MAX_PER_IP", "50"))
 GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 GONGHUI_RIGHTS_MAX_ATTACHMENTS = int(os.environ.get("GONGHUI_RIGHTS_MAX_ATTACHMENTS", "10"))
 GONGHUI_IMPORT_MAX_BYTES = int(os.environ.get("GONGHUI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Spreadsheet uploads (core.spreadsheets), checked before anything parses them. Defaults sized for a
+# roll of 1,000,000 rows × 20 columns (docs/operations.md, "Uploads and background jobs that cannot hurt").
+GONGHUI_UPLOAD_MAX_XML_BYTES = int(os.environ.get("GONGHUI_UPLOAD_MAX_XML_BYTES", str(2048 * 1024 * 1024)))
+GONGHUI_UPLOAD_MAX_PART_BYTES = int(os.environ.get("GONGHUI_UPLOAD_MAX_PART_BYTES", str(1536 * 1024 * 1024)))
+GONGHUI_UPLOAD_MAX_RATIO = int(os.environ.get("GONGHUI_UPLOAD_MAX_RATIO", "100"))
+GONGHUI_UPLOAD_MAX_PARTS = int(os.environ.get("GONGHUI_UPLOAD_MAX_PARTS", "1000"))
+GONGHUI_UPLOAD_MAX_ROWS = int(os.environ.get("GONGHUI_UPLOAD_MAX_ROWS", "1048576"))
+GONGHUI_UPLOAD_MAX_COLUMNS = int(os.environ.get("GONGHUI_UPLOAD_MAX_COLUMNS", "256"))
+GONGHUI_UPLOAD_MAX_CELLS = int(os.environ.get("GONGHUI_UPLOAD_MAX_CELLS", "25000000"))
+GONGHUI_UPLOAD_MAX_CELL_BYTES = int(os.environ.get("GONGHUI_UPLOAD_MAX_CELL_BYTES", str(128 * 1024)))
+GONGHUI_UPLOAD_MAX_LINE_BYTES = int(os.environ.get("GONGHUI_UPLOAD_MAX_LINE_BYTES", str(256 * 1024)))
+# The process that parses an import: address space it may add (MB) and CPU seconds, then it is ended.
+GONGHUI_IMPORT_READER_MEMORY_MB = int(os.environ.get("GONGHUI_IMPORT_READER_MEMORY_MB", "2048"))
+GONGHUI_IMPORT_READER_CPU_SECONDS = int(os.environ.get("GONGHUI_IMPORT_READER_CPU_SECONDS", "600"))
+# Imports queued or running at once, per account and on the whole server (a third is refused, 409).
+GONGHUI_IMPORTS_PER_ACCOUNT = int(os.environ.get("GONGHUI_IMPORTS_PER_ACCOUNT", "1"))
+GONGHUI_IMPORTS_PER_SERVER = int(os.environ.get("GONGHUI_IMPORTS_PER_SERVER", "2"))
+# A running job with no sign of life (progress) for this long, or a queued one never started, is
+# failed by the periodic task; one whose process on this machine is gone, at once.
+GONGHUI_JOB_STALE_MINUTES = int(os.environ.get("GONGHUI_JOB_STALE_MINUTES", "60"))
+# Uploads left in DATA_DIR/imports with no live job (a crash between storing and queueing) are
+# removed after this many hours.
+GONGHUI_UPLOAD_ORPHAN_HOURS = int(os.environ.get("GONGHUI_UPLOAD_ORPHAN_HOURS", "6"))
+# Everything stored under MEDIA_ROOT (evidence, vouchers, claim documents) is readable by the
+# service account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

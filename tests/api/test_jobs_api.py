@@ -277,3 +277,18 @@ def test_a_bulk_enrolment_job_reads_like_any_job(client, tree):
     assert response.json()["kind"] == "medical_aid_enrol"
     other = token_issue(user=tree.officer_b)
     assert client.get(f"/api/v1/jobs/{job.pk}", HTTP_AUTHORIZATION=f"Bearer {other}").status_code == 404
+
+
+def test_a_second_import_while_the_first_waits_is_a_409(tree, api_as, xlsx_upload, monkeypatch):
+    from gonghui.members import imports
+
+    monkeypatch.setattr(imports, "dispatch", lambda job: None)  # the first stays queued
+    api = api_as(tree.officer_a)
+    first = api.upload("/members/import", {"file": xlsx_upload([person(1)]), "org": tree.union_a1.pk})
+
+    second = api.upload("/members/import", {"file": xlsx_upload([person(2)]), "org": tree.union_a1.pk})
+
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert second.json() == error("too_many_jobs", "您已有 1 个同类任务在排队或进行中，请等它完成后再试")
+    assert list(Job.objects.values_list("pk", flat=True)) == [first.json()["id"]]

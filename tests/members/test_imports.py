@@ -495,7 +495,7 @@ def test_import_only_into_grassroots_unions(tree, tmp_path):
     [
         ("list.xls", b"\xd0\xcf\x11\xe0", "bad_file_type"),
         ("list.txt", b"a,b", "bad_file_type"),
-        ("list.xlsx", b"not a zip", "bad_file_type"),
+        ("list.xlsx", b"not a zip", "bad_file_content"),
         ("list.csv", b"", "empty_file"),
     ],
 )

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.accounts.models import Role, User
 from gonghui.accounts.permissions import (
@@ -51,7 +52,7 @@ from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.phone import mask_mobile, validate_mobile
 from gonghui.core.regions import is_region_code
-from gonghui.core.uploads import content_matches, upload_name
+from gonghui.core.uploads import UploadRules, check_upload
 from gonghui.core.workdays import deadline_after, local_date
 from gonghui.notifications.services import notify
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
@@ -487,18 +488,16 @@ def file_update(*, actor, file: HardshipFile, data: dict[str, Any], now: dt.date
 
 
 def check_photo(upload) -> tuple[str, str]:
-    name = upload_name(upload)
-    ext = PurePosixPath(name).suffix.lower()
-    if ext not in PHOTO_TYPES:
-        raise _bad("photos", _("附件只能是 JPG、PNG 或 PDF 文件"), "bad_file_type")
-    size = upload.size or 0
-    if size <= 0:
-        raise _bad("photos", _("文件是空的"), "empty_file")
-    if size > PHOTO_MAX_BYTES:
-        raise _bad("photos", _("每个附件不能超过5 MB"), "file_too_large")
-    if not content_matches(upload, ext):
-        raise _bad("photos", _("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
-    return name, PHOTO_TYPES[ext]
+    rules = UploadRules(
+        types=PHOTO_TYPES,
+        max_bytes=PHOTO_MAX_BYTES,
+        label="JPG、PNG、PDF",
+        field="photos",
+        type_message=gettext_lazy("附件只能是 JPG、PNG 或 PDF 文件"),
+        too_large_message=gettext_lazy("每个附件不能超过5 MB"),
+    )
+    checked = check_upload(upload, rules)
+    return checked.name, checked.content_type
 
 
 @transaction.atomic

@@ -5,13 +5,11 @@ right, never by a public media URL."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from gonghui.core.errors import InvalidInput
-from gonghui.core.uploads import content_matches, upload_name
+from gonghui.core import uploads
+from gonghui.core.uploads import UploadRules
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
@@ -20,21 +18,16 @@ def max_bytes() -> int:
     return int(getattr(settings, "GONGHUI_VOUCHER_MAX_BYTES", 5 * 1024 * 1024))
 
 
-def _bad(message: str, code: str) -> InvalidInput:
-    return InvalidInput(message, code=code, fields={"voucher": [message]})
-
-
 def check_voucher(upload) -> tuple[str, str]:
     """(display name, content type) of an acceptable voucher; InvalidInput otherwise."""
-    name = upload_name(upload, "voucher")
-    ext = PurePosixPath(name).suffix.lower()
-    if ext not in CONTENT_TYPES:
-        raise _bad(_("凭证只能是 PDF、JPG 或 PNG 文件"), "bad_file_type")
-    size = upload.size or 0
-    if size <= 0:
-        raise _bad(_("文件是空的"), "empty_file")
-    if size > max_bytes():
-        raise _bad(_("凭证不能超过 %(mb)s MB") % {"mb": round(max_bytes() / 1024 / 1024, 1)}, "file_too_large")
-    if not content_matches(upload, ext):
-        raise _bad(_("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
-    return name, CONTENT_TYPES[ext]
+    rules = UploadRules(
+        types=CONTENT_TYPES,
+        max_bytes=max_bytes(),
+        label="PDF、JPG、PNG",
+        field="voucher",
+        default_name="voucher",
+        type_message=gettext_lazy("凭证只能是 PDF、JPG 或 PNG 文件"),
+        too_large_message=gettext_lazy("凭证不能超过 %(mb)s MB"),
+    )
+    checked = uploads.check_upload(upload, rules)
+    return checked.name, checked.content_type

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
@@ -73,7 +74,8 @@ def get_job(request, job_id: int):
 )
 def get_job_report(request, job_id: int):
     job = job_get_visible(actor=request.auth, job_id=job_id)
-    report = Path(job.report_path) if job.report_path else None
-    if report is None or not report.is_file():
+    report = Path(job.report_path).resolve() if job.report_path else None
+    # Served from the data folder only, as the page does (jobs.views.report).
+    if report is None or not report.is_file() or Path(settings.DATA_DIR).resolve() not in report.parents:
         raise NotFound(_("该任务没有错误报告"))
     return xlsx_response(report.open("rb"), filename=f"导入错误报告-{job.pk}.xlsx")

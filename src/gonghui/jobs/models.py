@@ -34,6 +34,8 @@ class Job(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     message = models.TextField(_("结果说明"), blank=True)
+    # host:pid:start of the process running the job (jobs.liveness): a job whose process is gone is failed.
+    runner = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

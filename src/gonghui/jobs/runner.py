@@ -28,11 +28,17 @@ def handles(kind: str):
 
 def run_job(job_id: int) -> None:
     """Run a queued job to its end; a crash marks it failed, never leaves it running."""
-    from .services import job_fail
+    from .liveness import process_gone
+    from .services import job_claim, job_fail, job_fail_abandoned
 
-    job = Job.objects.get(pk=job_id)
-    if job.state != Job.State.QUEUED:
+    if not job_claim(job_id):
+        # Delivered again (Celery redelivers the message of a worker that died): never run twice, so
+        # a file that kills its process cannot kill worker after worker; fail it if its process is gone.
+        job = Job.objects.get(pk=job_id)
+        if job.state == Job.State.RUNNING and job.runner and process_gone(job.runner):
+            job_fail_abandoned(job=job)
         return
+    job = Job.objects.get(pk=job_id)
     # The job speaks the language of whoever queued it: messages, reports, accepted labels.
     with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
         try:

@@ -8,14 +8,14 @@ and served only through views that check the assistance right and the scope, or 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from gonghui.core import uploads
 from gonghui.core.errors import InvalidInput
-from gonghui.core.uploads import content_matches, upload_name
+from gonghui.core.uploads import UploadRules
 
 from .models import AttachmentKind, Claim, ClaimAttachment
 
@@ -39,23 +39,17 @@ def _bad(message: str, code: str) -> InvalidInput:
 
 def check_upload(upload) -> tuple[str, str]:
     """(display name, content type) of an acceptable upload; InvalidInput otherwise."""
-    if upload is None:
-        raise _bad(_("请选择要上传的文件"), "no_file")
-    name = upload_name(upload)
-    ext = PurePosixPath(name).suffix.lower()
-    if ext not in CONTENT_TYPES:
-        raise _bad(_("只能上传 %(types)s 文件（%(name)s）") % {"types": ALLOWED_LABEL, "name": name}, "bad_file_type")
-    size = upload.size or 0
-    if size <= 0:
-        raise _bad(_("文件是空的（%(name)s）") % {"name": name}, "empty_file")
-    if size > max_bytes():
-        raise _bad(
-            _("文件不能超过 %(mb)s MB（%(name)s）") % {"mb": round(max_bytes() / 1024 / 1024, 1), "name": name},
-            "file_too_large",
-        )
-    if not content_matches(upload, ext):
-        raise _bad(_("文件内容与扩展名不符（%(name)s）") % {"name": name}, "bad_file_content")
-    return name, CONTENT_TYPES[ext]
+    rules = UploadRules(
+        types=CONTENT_TYPES,
+        max_bytes=max_bytes(),
+        label=ALLOWED_LABEL,
+        field="files",
+        type_message=gettext_lazy("只能上传 %(types)s 文件（%(name)s）"),
+        too_large_message=gettext_lazy("文件不能超过 %(mb)s MB（%(name)s）"),
+        empty_message=gettext_lazy("文件是空的（%(name)s）"),
+    )
+    checked = uploads.check_upload(upload, rules)
+    return checked.name, checked.content_type
 
 
 def check_kind(kind: str) -> str:

@@ -29,27 +29,45 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from python_calamine import CalamineError, CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
 
 from gonghui.accounts.permissions import require_write
 from gonghui.core import pii
-from gonghui.core.errors import DomainError, InvalidInput
+from gonghui.core.errors import DomainError
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.exports import XlsxExport, register_export
 from gonghui.core.idcard import build_id_number, mask_id_number
 from gonghui.core.pinyin import name_initials
+from gonghui.core.spreadsheets import (
+    ReaderDied,
+    SpreadsheetLimits,
+    SpreadsheetRefused,
+    inspect_csv,
+    inspect_xlsx,
+    read_in_child,
+    reader_died_message,
+)
+from gonghui.core.uploads import UploadRules, check_upload, private_dir, store_private
 from gonghui.core.uscc import build_uscc
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import dispatch, handles
-from gonghui.jobs.services import job_create, job_fail, job_finish, job_progress, job_start
+from gonghui.jobs.services import (
+    UPLOADS,
+    job_create_limited,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+)
 from gonghui.orgs.models import Org
 from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
 
@@ -245,6 +263,7 @@ def import_template_xlsx() -> bytes:
 class _Source:
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the officer sees it, cells)
     estimated_rows: int  # for progress only
+    close: Callable[[], None] = lambda: None  # stops the reading (the reading process, if any)
 
 
 def _xlsx_source(path: Path) -> _Source:
@@ -307,13 +326,37 @@ def _csv_source(path: Path) -> _Source:
     return _Source(rows=rows(), estimated_rows=lines)
 
 
+def _read_rows(path: Path, limits: SpreadsheetLimits) -> tuple[int, Iterator[tuple[int, list[Any]]]]:
+    """In the reading process: the file checked against the limits, then opened."""
+    if path.suffix.lower() == ".xlsx":
+        inspect_xlsx(path, limits)
+        source = _xlsx_source(path)
+    else:
+        inspect_csv(path, limits)
+        source = _csv_source(path)
+    return source.estimated_rows, source.rows
+
+
 def _open_source(path: Path) -> _Source:
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_source(path)
-    if suffix == ".csv":
-        return _csv_source(path)
-    raise _FileRejected(_("只支持 .xlsx 或 .csv 文件"))
+    """The file's rows, parsed in a child process with memory and CPU limits (core.spreadsheets):
+    a file that gets past the checks and would need more ends that process, not this one."""
+    if path.suffix.lower() not in ALLOWED_SUFFIXES:
+        raise _FileRejected(_("只支持 .xlsx 或 .csv 文件"))
+    limits = SpreadsheetLimits.from_settings()
+    try:
+        reader = read_in_child(lambda: _read_rows(path, limits), limits)
+    except SpreadsheetRefused as exc:
+        raise _FileRejected(exc.message) from None
+    except ReaderDied:
+        raise _FileRejected(reader_died_message()) from None
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from reader.rows()
+        except ReaderDied:
+            raise _FileRejected(reader_died_message()) from None
+
+    return _Source(rows=rows(), estimated_rows=reader.estimated_rows, close=reader.close)
 
 
 def _header_key(cell: Any) -> str:
@@ -915,9 +958,7 @@ def _history_sql(
 
 
 def _new_report_path() -> Path:
-    folder = Path(settings.DATA_DIR) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
+    return private_dir("reports") / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
 
 
 def write_error_report(errors: Iterable[ErrorRow], path: Path | str) -> None:
@@ -1021,18 +1062,21 @@ def _finish(
 
 def _validate(*, actor, writer: _Writer, path: Path, result: ImportResult, progress) -> _Validation:
     source = _open_source(path)
-    rows = iter(source.rows)
-    columns: dict[str, int] | None = None
-    header_row = 0
-    for row, cells in rows:
-        if not all(_is_blank(c) for c in cells):
-            columns, header_row = _map_header(row, cells), row
-            break
-    if columns is None:
-        raise _FileRejected(_("文件是空的，第1行应为表头"))
-    validation = _Validation(actor=actor, columns=columns, writer=writer)
-    _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
-    return validation
+    try:
+        rows = iter(source.rows)
+        columns: dict[str, int] | None = None
+        header_row = 0
+        for row, cells in rows:
+            if not all(_is_blank(c) for c in cells):
+                columns, header_row = _map_header(row, cells), row
+                break
+        if columns is None:
+            raise _FileRejected(_("文件是空的，第1行应为表头"))
+        validation = _Validation(actor=actor, columns=columns, writer=writer)
+        _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
+        return validation
+    finally:
+        source.close()
 
 
 def _check_rows(validation: _Validation, rows, estimate: int, result: ImportResult, progress) -> None:
@@ -1207,6 +1251,7 @@ def _save_report(errors: list[ErrorRow], report_path: Path | str | None) -> str:
     target = Path(report_path) if report_path else _new_report_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     write_error_report(errors, target)
+    target.chmod(0o600)  # rows, columns and reasons of a roll: for the service account only
     return str(target)
 
 
@@ -1222,61 +1267,39 @@ def _finish_rejected(result: ImportResult, report_path: Path | str | None) -> Im
 # ---------------------------------------------------------------------------------------
 
 
-def _chunks(fileobj: BinaryIO | Any) -> Iterator[bytes]:
-    if hasattr(fileobj, "chunks"):  # Django UploadedFile
-        yield from fileobj.chunks()
-        return
-    while chunk := fileobj.read(1 << 20):
-        yield chunk
+def _upload_rules() -> UploadRules:
+    # The zip directory is read later, by the limited reading process (core.spreadsheets), not here.
+    return UploadRules(
+        types={".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv"},
+        max_bytes=settings.GONGHUI_IMPORT_MAX_BYTES,
+        label=".xlsx、.csv",
+        type_message=gettext_lazy("只支持 .xlsx 或 .csv 文件"),
+        content_message=gettext_lazy("文件内容不是有效的 XLSX 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）"),
+        inspect_zip=False,
+    )
 
 
 def member_import_start(*, actor, org: Org | int, filename: str, fileobj, skip_invalid: bool) -> Job:
     """Store an uploaded member list and queue its import for a union in the actor's scope."""
     require_write(actor)
     target = _member_holding_org(actor=actor, org_id=getattr(org, "pk", org))
-    name = Path(filename or "").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in ALLOWED_SUFFIXES:
-        message = _("只支持 .xlsx 或 .csv 文件")
-        raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
-    limit = settings.GONGHUI_IMPORT_MAX_BYTES
-    too_large = _("文件不能超过 %(mb)s MB") % {"mb": round(limit / (1024 * 1024), 1)}
-    if getattr(fileobj, "size", None) is not None and fileobj.size > limit:
-        raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
-
-    folder = Path(settings.DATA_DIR) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{secrets.token_hex(16)}{suffix}"
-    size = 0
-    head = b""
+    checked = check_upload(fileobj, _upload_rules(), name=filename or "")
+    name = checked.name
+    stored = store_private(fileobj, _upload_rules(), folder=UPLOADS, suffix=checked.ext)
     try:
-        fd = os.open(stored, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            for chunk in _chunks(fileobj):
-                size += len(chunk)
-                if size > limit:
-                    raise InvalidInput(too_large, code="file_too_large", fields={"file": [too_large]})
-                if len(head) < 4:
-                    head += chunk[:4]
-                out.write(chunk)
-        if size == 0:
-            message = _("文件是空的")
-            raise InvalidInput(message, code="empty_file", fields={"file": [message]})
-        if suffix == ".xlsx" and not head.startswith(b"PK"):
-            message = _("文件内容不是有效的 XLSX 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
-            raise InvalidInput(message, code="bad_file_type", fields={"file": [message]})
+        job = job_create_limited(
+            actor=actor,
+            kind=Job.Kind.MEMBER_IMPORT,
+            org=target,
+            per_account=settings.GONGHUI_IMPORTS_PER_ACCOUNT,
+            per_server=settings.GONGHUI_IMPORTS_PER_SERVER,
+            params={"skip_invalid": bool(skip_invalid)},
+            input_name=name[:255],
+            input_path=str(stored),
+        )
     except BaseException:
         stored.unlink(missing_ok=True)
         raise
-
-    job = job_create(
-        actor=actor,
-        kind=Job.Kind.MEMBER_IMPORT,
-        org=target,
-        params={"skip_invalid": bool(skip_invalid)},
-        input_name=name[:255],
-        input_path=str(stored),
-    )
     dispatch(job)
     job.refresh_from_db()
     return job
