@@ -171,6 +171,7 @@ class LocalMirror:
         import redis
 
         stop = self._stop
+        failed_before = False
         while not stop.is_set():
             pubsub = None
             try:
@@ -197,13 +198,18 @@ class LocalMirror:
                         # Anything kept before now may have missed a message: start empty.
                         self.clear()
                         self._listening = True
+                        if failed_before:
+                            logger.warning("cache mirror %s hears Redis again", self.channel)
+                            failed_before = False
                     elif message["type"] == "message":
                         data = message["data"]
                         sender, *keys = (data.decode() if isinstance(data, bytes) else data).split("\n")
                         if sender != self._sender:  # its own were dropped here when announced
                             self._drop(keys)
-            except Exception:
-                logger.warning("cache mirror %s lost Redis; serving from the shared cache", self.channel, exc_info=True)
+            except Exception as exc:
+                if self._listening or not failed_before:  # once per outage, not every retry
+                    logger.warning("cache mirror %s lost Redis (%r); not serving from the copy", self.channel, exc)
+                failed_before = True
             finally:
                 self._listening = False
                 self.clear()
