@@ -92,9 +92,18 @@ class PostgresServer:
     def url(self, database: str = "postgres") -> str:
         return f"postgres://postgres@{HOST}:{self.port}/{database}"
 
+    @staticmethod
+    def _as_owner(cmd: list[str]) -> list[str]:
+        """PostgreSQL refuses to run as root: as root, run it as the system's postgres user."""
+        if os.geteuid() != 0:
+            return cmd
+        # setpriv execs in place: signals sent to the process reach PostgreSQL itself.
+        return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", *cmd]
+
     def _run(self, *cmd: str) -> None:
-        env = self._env()
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(self._as_owner(list(cmd)), env=self._env(), capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{cmd[0]} failed: {done.stderr[-1000:]}")
 
     @staticmethod
     def _env() -> dict[str, str]:
@@ -104,11 +113,15 @@ class PostgresServer:
 
     def start(self) -> PostgresServer:
         if not self._initialised:
+            if os.geteuid() == 0:
+                shutil.chown(self.dir, "postgres", "postgres")
             self._run(_pg_bin("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
             self._initialised = True
         cmd = [_pg_bin("postgres"), "-D", str(self.data), "-p", str(self.port), "-h", HOST, "-k", str(self.dir)]
         cmd += ["-c", "fsync=off", "-c", "max_connections=200"]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self._env())
+        self.proc = subprocess.Popen(
+            self._as_owner(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self._env()
+        )
         _wait_port(self.port, self.proc, "postgres")
         # Listening is not yet accepting: wait for a real answer.
         deadline = time.monotonic() + 30
