@@ -87,8 +87,11 @@ def empty_database(tmp_path):
 
 
 @pytest.fixture
-def populated(tree):
-    """Two members (encrypted ID numbers) and a rights request with an uploaded evidence file."""
+def populated(tree, settings, tmp_path):
+    """Two members (encrypted ID numbers) and a rights request with an uploaded evidence file, in a
+    data dir of the test's own (the suite's holds other tests' reports)."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.MEDIA_ROOT = settings.DATA_DIR / "media"
     first = member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=21))
     member_create(actor=tree.officer_a, data=member_data(tree.union_a2, seq=22, name="李四"))
     worker, _ = member_worker(tree, tree.union_a1)
