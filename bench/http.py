@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from gonghui.accounts.services import token_issue
 from gonghui.members.selectors import MemberFilters
@@ -41,7 +42,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start_gunicorn(ctx: Context, port: int) -> subprocess.Popen:
+def _start_gunicorn(ctx: Context, port: int, *, stderr: Any = subprocess.PIPE) -> subprocess.Popen:
+    """`stderr`: a file for a long run that logs (a pipe nobody reads would fill and stall the workers)."""
     env = dict(os.environ)
     env.update(
         {
@@ -58,7 +60,7 @@ def _start_gunicorn(ctx: Context, port: int) -> subprocess.Popen:
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "gunicorn", "gonghui.wsgi:application", "--workers", "2"]
     cmd += ["--bind", f"{HOST}:{port}", "--log-level", "warning"]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def _wait_ready(port: int, proc: subprocess.Popen, timeout_s: float = 30) -> None:

@@ -183,6 +183,12 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "gonghui.core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Redis is a cache and a broker, never a single point of failure (core.cache): a healthy Redis
+# answers in well under a millisecond, so a call that waits longer than these seconds finds it
+# away and answers as a miss; after a failure, Redis is tried again only every RETRY seconds.
+GONGHUI_REDIS_CONNECT_TIMEOUT = float(os.environ.get("GONGHUI_REDIS_CONNECT_TIMEOUT", "0.25"))
+GONGHUI_REDIS_TIMEOUT = float(os.environ.get("GONGHUI_REDIS_TIMEOUT", "0.5"))
+GONGHUI_REDIS_RETRY_SECONDS = float(os.environ.get("GONGHUI_REDIS_RETRY_SECONDS", "5"))
 
 # Background jobs: Celery over Redis when REDIS_URL is set; "thread" runs them in a
 # background thread of the serving process (embedded default); "inline" runs them at once
@@ -193,6 +199,10 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# Queuing a job must not hang a request on a hung broker: a job that cannot be queued stays
+# "queued" in the database and the periodic task "dispatch_waiting_jobs" queues it again.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8

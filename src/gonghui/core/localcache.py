@@ -9,7 +9,9 @@ message's delivery (well under a millisecond on one network).
 A process serves from its copy only while it is listening: until its subscription is confirmed,
 after the connection fails, and when the listener has not heard from Redis (its own pings
 included) for `STALE_AFTER` seconds, `get()` finds nothing and callers go to the shared cache as
-before — a missed message can never keep a forgotten entry alive. Without Redis (the embedded
+before — a missed message can never keep a forgotten entry alive. A listener that hears Redis
+again after such a silence (a hung Redis that resumes) starts from an empty copy, and keys this
+process could not announce while Redis was away are announced as soon as it is back. Without Redis (the embedded
 default) there are no other processes sharing the cache: the copy is this process's alone, and
 `forget()` drops it here, as the local-memory cache did.
 """
@@ -27,9 +29,11 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-PING_EVERY = 5.0  # seconds between the listener's pings
-STALE_AFTER = 15.0  # no message or pong for this long: stop serving from the copy
+PING_EVERY = 1.0  # seconds between the listener's pings
+STALE_AFTER = 3.0  # no message or pong for this long: stop serving from the copy
 RETRY_AFTER = 1.0  # seconds before reconnecting after a failure
+SOCKET_TIMEOUT = 0.5  # publishing: a hung Redis must cost a revocation little
+UNANNOUNCED_MAX = 10_000
 
 
 class LocalMirror:
@@ -47,6 +51,7 @@ class LocalMirror:
         self._heard_at = 0.0
         self._publisher: Any = None
         self._sender = ""  # this process's mirror on the channel: its own messages are not news
+        self._unannounced: set[str] = set()  # forgotten while Redis was away: announced when it is back
         self._stop = threading.Event()
 
     # -- reads and writes ------------------------------------------------------------------------
@@ -89,10 +94,25 @@ class LocalMirror:
         self._ensure_started()
         self._drop(keys)
         if self._url():
-            try:
-                self._publisher_client().publish(self.channel, "\n".join([self._sender, *keys]))
-            except Exception:  # Redis down: every listener stops serving from its copy anyway
-                logger.warning("could not announce forgotten cache keys on %s", self.channel, exc_info=True)
+            self._announce(list(keys))
+
+    def _announce(self, keys: list[str]) -> None:
+        try:
+            self._publisher_client().publish(self.channel, "\n".join([self._sender, *keys]))
+        except Exception as exc:
+            # Redis away: every listener stops serving from its copy within STALE_AFTER (at once if
+            # its connection broke) and starts empty when it hears Redis again; the keys are also
+            # announced again then, for a listener that had not yet noticed.
+            logger.warning("could not announce forgotten cache keys on %s: %r", self.channel, exc)
+            with self._lock:
+                if len(self._unannounced) < UNANNOUNCED_MAX:
+                    self._unannounced.update(keys)
+
+    def _announce_unannounced(self) -> None:
+        with self._lock:
+            keys, self._unannounced = list(self._unannounced), set()
+        if keys:
+            self._announce(keys)
 
     def clear(self) -> None:
         with self._lock:
@@ -136,7 +156,9 @@ class LocalMirror:
         if self._publisher is None:
             import redis
 
-            self._publisher = redis.Redis.from_url(self._url(), socket_timeout=2)
+            self._publisher = redis.Redis.from_url(
+                self._url(), socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=SOCKET_TIMEOUT
+            )
         return self._publisher
 
     def _drop(self, keys) -> None:
@@ -149,10 +171,13 @@ class LocalMirror:
         import redis
 
         stop = self._stop
+        failed_before = False
         while not stop.is_set():
             pubsub = None
             try:
-                pubsub = redis.Redis.from_url(self._url(), socket_timeout=PING_EVERY * 2).pubsub()
+                pubsub = redis.Redis.from_url(
+                    self._url(), socket_timeout=PING_EVERY * 2, socket_connect_timeout=PING_EVERY
+                ).pubsub()
                 pubsub.subscribe(self.channel)
                 pinged = time.monotonic()
                 while not stop.is_set():
@@ -162,18 +187,29 @@ class LocalMirror:
                     message = pubsub.get_message(timeout=1.0)
                     if message is None:
                         continue
+                    if self._listening and time.monotonic() - self._heard_at >= STALE_AFTER:
+                        # Heard again after a silence (a hung Redis resumed): messages may have
+                        # been lost meanwhile, so nothing kept from before is trusted.
+                        self.clear()
                     self._heard_at = time.monotonic()
+                    if self._unannounced:
+                        self._announce_unannounced()
                     if message["type"] == "subscribe":
                         # Anything kept before now may have missed a message: start empty.
                         self.clear()
                         self._listening = True
+                        if failed_before:
+                            logger.warning("cache mirror %s hears Redis again", self.channel)
+                            failed_before = False
                     elif message["type"] == "message":
                         data = message["data"]
                         sender, *keys = (data.decode() if isinstance(data, bytes) else data).split("\n")
                         if sender != self._sender:  # its own were dropped here when announced
                             self._drop(keys)
-            except Exception:
-                logger.warning("cache mirror %s lost Redis; serving from the shared cache", self.channel, exc_info=True)
+            except Exception as exc:
+                if self._listening or not failed_before:  # once per outage, not every retry
+                    logger.warning("cache mirror %s lost Redis (%r); not serving from the copy", self.channel, exc)
+                failed_before = True
             finally:
                 self._listening = False
                 self.clear()

@@ -56,6 +56,10 @@ def _run_in_thread(job_id: int) -> None:
         connection.close()
 
 
+# Set on a job that could not be handed to Celery (broker away); `dispatch_waiting_jobs` hands it again.
+UNDISPATCHED = "undispatched"
+
+
 def dispatch(job: Job, *, runner: str | None = None) -> None:
     """Start the job after the current transaction commits."""
     mode = runner or settings.GONGHUI_JOB_RUNNER
@@ -64,10 +68,45 @@ def dispatch(job: Job, *, runner: str | None = None) -> None:
         if mode == "inline":
             run_job(job.pk)
         elif mode == "celery":
-            from .tasks import run_job_task
-
-            run_job_task.delay(job.pk)
+            send_to_celery(job.pk)
         else:
             threading.Thread(target=_run_in_thread, args=(job.pk,), daemon=True, name=f"job-{job.pk}").start()
 
     transaction.on_commit(start)
+
+
+def send_to_celery(job_id: int) -> bool:
+    """Queue the job on Celery; whether the broker took it.
+
+    With the broker (Redis) away the job waits: it stays queued in the database, marked, and
+    the periodic task `dispatch_waiting_jobs` queues it once the broker is back. The request that
+    created it answers as usual (its page shows the job queued), never an error.
+    """
+    from .tasks import run_job_task
+
+    try:
+        run_job_task.apply_async((job_id,), retry=False)
+    except Exception as exc:  # kombu and redis-py raise their own connection errors
+        logger.warning("job %s waits: the broker is unreachable (%r)", job_id, exc)
+        job = Job.objects.filter(pk=job_id, state=Job.State.QUEUED).first()
+        if job is not None and not job.params.get(UNDISPATCHED):
+            Job.objects.filter(pk=job_id).update(params={**job.params, UNDISPATCHED: True})
+        return False
+    job = Job.objects.filter(pk=job_id).only("params").first()
+    if job is not None and job.params.get(UNDISPATCHED):
+        params = {k: v for k, v in job.params.items() if k != UNDISPATCHED}
+        Job.objects.filter(pk=job_id).update(params=params)
+    return True
+
+
+def dispatch_waiting_jobs() -> int:
+    """Queue again the jobs the broker could not take; how many it took now."""
+    if settings.GONGHUI_JOB_RUNNER != "celery":
+        return 0
+    sent = 0
+    waiting = Job.objects.filter(state=Job.State.QUEUED, **{f"params__{UNDISPATCHED}": True})
+    for job_id in waiting.values_list("pk", flat=True).order_by("pk")[:500]:
+        if not send_to_celery(job_id):
+            break
+        sent += 1
+    return sent

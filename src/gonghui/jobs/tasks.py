@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from .periodic import periodic
-from .runner import run_job
+from .runner import dispatch_waiting_jobs, run_job
 
 
 # Late acks so that a message is not lost with a worker stopped before it ran; a job is claimed
@@ -20,9 +20,4 @@ def run_periodic_task(name: str) -> None:
     run_task(name)
 
 
-@periodic("jobs.recover", minutes=10)
-def recover_jobs() -> dict[str, int]:
-    """Fail jobs whose process is gone or that stalled, and remove uploads no job holds."""
-    from .services import job_uploads_sweep, jobs_fail_abandoned
-
-    return {"failed": jobs_fail_abandoned(), "removed": job_uploads_sweep()}
+from .runner import dispatch_waiting_jobs, run_job
