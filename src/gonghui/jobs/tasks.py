@@ -20,4 +20,15 @@ def run_periodic_task(name: str) -> None:
     run_task(name)
 
 
-from .runner import dispatch_waiting_jobs, run_job
+@periodic("jobs.recover", minutes=10)
+def recover_jobs() -> dict[str, int]:
+    """Fail jobs whose process is gone or that stalled, and remove uploads no job holds."""
+    from .services import job_uploads_sweep, jobs_fail_abandoned
+
+    return {"failed": jobs_fail_abandoned(), "removed": job_uploads_sweep()}
+
+
+@periodic("dispatch_waiting_jobs", minutes=1)
+def dispatch_jobs_the_broker_missed() -> int:
+    """Jobs queued while the broker (Redis) was away are handed to it once it is back."""
+    return dispatch_waiting_jobs()
