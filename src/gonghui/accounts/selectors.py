@@ -38,6 +38,8 @@ def audit_list_visible_to(*, actor) -> QuerySet[AuditLog]:
 def token_list_of(*, user) -> QuerySet[ApiToken]:
     """The account's own API tokens that are not revoked (expired ones included, marked by the page)."""
     return ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True).order_by("-created_at", "-pk")
+
+
 LOCKOUT_DAYS = 30  # how far back the account pages show lockouts
 
 
