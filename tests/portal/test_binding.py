@@ -263,6 +263,9 @@ def test_an_officer_unbinds_a_hijacked_account(tree, member, sms_outbox, client)
     worker_bind_identity(worker=hijacker, name="李四", id_type="resident_id", id_number=id_number(7))
     token = worker_token_issue(worker=hijacker)
     assert token_authenticate(token) is not None
+    hijacker_browser = Client()
+    hijacker_browser.force_login(hijacker.user)
+    assert hijacker_browser.get("/m/").status_code == 200
 
     client.force_login(tree.officer_a1)
     page = client.get(f"/bindings/members/{member.pk}/")
@@ -275,6 +278,7 @@ def test_an_officer_unbinds_a_hijacked_account(tree, member, sms_outbox, client)
     assert not hijacker.is_verified and hijacker.id_number_hash == "" and current_member(hijacker) is None
     assert token_authenticate(token) is None
     assert not ApiToken.objects.filter(user=hijacker.user, revoked_at__isnull=True).exists()
+    assert hijacker_browser.get("/m/").status_code == 302  # signed out of the portal too
     assert _kinds(member) == ["created", "account_bound", "account_unbound"]
     assert "本人反映账号被冒用" in MemberEvent.objects.get(member=member, kind="account_unbound").note
     assert AuditLog.objects.filter(action="worker_identity_unbound", actor=tree.officer_a1).count() == 1

@@ -21,9 +21,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import ApiToken, AuditLog, User
+from gonghui.accounts.models import AuditLog, User
 from gonghui.accounts.permissions import require_write
-from gonghui.accounts.services import audit, token_cache_forget
+from gonghui.accounts.services import audit, sign_out_everywhere
 from gonghui.core import pii, ratelimit
 from gonghui.core.errors import Conflict, InvalidInput, NotFound, Throttled
 from gonghui.core.idcard import mask_id_number, parse_id_number
@@ -453,11 +453,8 @@ def member_account_unbind(*, actor, member_id: int | str, reason: str, now: dt.d
                 "verified_at",
             ]
         )
-        digests = list(
-            ApiToken.objects.filter(user_id=worker.user_id, revoked_at__isnull=True).values_list("digest", flat=True)
-        )
-        ApiToken.objects.filter(user_id=worker.user_id, revoked_at__isnull=True).update(revoked_at=now)
-        token_cache_forget(*digests)
+        # A hijacked account loses the identity and is signed out everywhere: tokens and sessions.
+        sign_out_everywhere(user=worker.user, now=now)
         User.objects.filter(pk=worker.user_id).update(display_name="")
         audit(
             actor=actor,
