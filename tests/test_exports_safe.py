@@ -250,7 +250,7 @@ def test_member_roll_from_the_command_line_holds_hostile_text_as_text(world, tmp
 def test_no_spreadsheet_is_written_outside_the_export_helper():
     writers = re.compile(
         r"^\s*import xlsxwriter\s*$|xlsxwriter\.Workbook|(?<!Calamine)\bWorkbook\(|\bcsv\.(writer|DictWriter)\b"
-        r"|\bopenpyxl\b|text/csv|\bStreamingHttpResponse\(",
+        r"|\bopenpyxl\b|content_type\s*=\s*[\"']text/csv|\bStreamingHttpResponse\(",
         re.MULTILINE,
     )
     found = [
