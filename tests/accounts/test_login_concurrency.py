@@ -58,3 +58,16 @@ def test_fifteen_parallel_sign_ins_check_five_passwords_counted_in_redis(tree):
     finally:
         for key in client.scan_iter(ratelimit.KEY_PREFIX + "*"):
             client.delete(key)
+
+
+def test_parallel_sign_in_code_requests_send_one_code(tree, sms_outbox):
+    from gonghui.accounts.models import LoginCode
+    from gonghui.accounts.services import officer_code_request, officer_update
+    from gonghui.core.errors import Throttled
+
+    officer_update(actor=tree.superuser, user=tree.officer_a, data={"phone": "13811112222"})
+    results = run_parallel([lambda: officer_code_request(username="officer_a", ip="10.0.0.7")] * 6)
+
+    refused = [r for r in results if isinstance(r, Throttled)]
+    assert len(refused) == 5 and {r.code for r in refused} == {"code_cooldown"}
+    assert LoginCode.objects.count() == 1 and len(sms_outbox) == 1

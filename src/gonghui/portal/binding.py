@@ -238,7 +238,7 @@ def worker_binding_ask_union(
     now = now or timezone.now()
     with transaction.atomic():
         request = (
-            BindingRequest.objects.select_for_update()
+            BindingRequest.objects.select_for_update(of=("self",))
             .filter(worker=worker, state=State.AWAITING_CODE)
             .select_related("org", "worker__user")
             .first()
