@@ -22,6 +22,7 @@ from gonghui.accounts import services as account_services
 from gonghui.accounts.models import ApiToken
 from gonghui.accounts.services import token_issue
 from gonghui.core import localcache
+from gonghui.core.cache import CacheUnavailable, RedisCache
 from gonghui.core.localcache import LocalMirror
 from gonghui.jobs.models import Job
 from gonghui.jobs.runner import UNDISPATCHED, dispatch_waiting_jobs
@@ -226,3 +227,34 @@ def test_an_upload_while_the_broker_is_away_queues_the_job_for_later(
     assert job.state == Job.State.QUEUED
     assert UNDISPATCHED not in job.params
     assert redis.Redis.from_url(celery_on_redis.conf.broker_url).llen("celery") == 1
+
+
+def test_with_redis_gone_every_cache_call_answers_and_the_breaker_stops_trying(redis_server, settings):
+    # given the cache on a Redis that has just died
+    settings.GONGHUI_REDIS_RETRY_SECONDS = 60
+    backend = RedisCache(redis_server.url(), {})
+    backend.set("k", 1, 30)
+    assert backend.get("k") == 1
+    redis_server.stop()
+
+    # then reads are misses, writes do nothing, and nothing raises but a counter (a ValueError, as a missing key)
+    assert backend.get("k", "miss") == "miss"
+    assert backend.breaker.is_open
+
+    class Unreachable:
+        def __getattr__(self, name):
+            raise AssertionError(f"Redis tried while the breaker is open: {name}")
+
+    backend.__dict__["_cache"] = Unreachable()  # from now on any attempt to reach Redis fails the test
+    backend.set("k", 2, 30)
+    backend.delete("k")
+    backend.delete_many(["k", "j"])
+    assert backend.get_many(["k", "j"]) == {}
+    assert backend.add("k", 3) is False
+    assert backend.has_key("k") is False
+    assert backend.get_or_set("k", 4) == 4
+    with pytest.raises(CacheUnavailable):
+        backend.incr("k")
+    with pytest.raises(ValueError):
+        backend.decr("k")
+    assert backend._pending_deletes == {backend.make_key("k"), backend.make_key("j")}
