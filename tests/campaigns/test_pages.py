@@ -232,6 +232,7 @@ def test_viewer_with_the_right_reads_but_cannot_act(client, rights, world, tree)
     campaign, _, deep, _ = world
     grant = services.grant_propose(actor=rights.officer_a1, campaign=campaign, data={"hardship_file": deep.pk})
     officer_update(actor=tree.superuser, user=tree.viewer_a, data={"assistance_access": True})
+    tree.viewer_a.refresh_from_db()  # the change of rights signed the account out everywhere (a new epoch)
     client.force_login(tree.viewer_a)
     page = client.get(f"/campaigns/grants/{grant.pk}/")
     assert page.status_code == 200 and 'data-testid="action-' not in page.content.decode()
