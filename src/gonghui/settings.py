@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "gonghui.assistance",
     "gonghui.campaigns",
     "gonghui.medical_aid",
+    "gonghui.privacy",
     "gonghui.demo",
 ]
 

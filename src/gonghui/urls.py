@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/requests/", include("gonghui.rights.portal_urls")),
     path("m/assistance/", include("gonghui.assistance.portal_urls")),
     path("m/medical-aid/", include("gonghui.medical_aid.portal_urls")),
+    path("m/", include("gonghui.privacy.urls")),
     path("m/", include("gonghui.portal.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

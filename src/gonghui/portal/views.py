@@ -22,6 +22,8 @@ from gonghui.core.qr import qr_svg
 from gonghui.notifications import selectors as inbox_selectors
 from gonghui.notifications import services as inbox_services
 from gonghui.notifications.views import inbox_context
+from gonghui.privacy.forms import add_sensitive_consent, sensitive_consent_given
+from gonghui.privacy.models import ConsentPurpose
 from gonghui.web import client_ip, form_errors_from, is_htmx, run_service
 
 from . import selectors, services
@@ -156,6 +158,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+def _real_name_consent(request: HttpRequest, form) -> bool:
+    """The separate consent to processing the ID number (PIPL art. 29), asked before binding."""
+    return sensitive_consent_given(form, user=request.user, purpose=ConsentPurpose.REAL_NAME, ip=client_ip(request))
+
+
 @require_http_methods(["GET", "POST"])
 @worker_view
 def verify_view(request: HttpRequest) -> HttpResponse:
@@ -165,9 +172,9 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         if request.method == "GET" and request.GET.get("next"):
             return redirect(target)
         return render(request, "portal/verify.html", {"worker": worker, "done": True, "next": ""})
-    form = VerifyForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
+    form = add_sensitive_consent(VerifyForm(request.POST or None), user=request.user, purpose=ConsentPurpose.REAL_NAME)
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and form.is_valid() and _real_name_consent(request, form):
         bound = run_service(form, services.worker_bind_identity, worker=worker, **form.cleaned_data)
         if bound is not None:
             member = selectors.current_member(bound)

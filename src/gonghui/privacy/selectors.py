@@ -1,0 +1,36 @@
+"""Reads: the current texts, and a worker's own consents."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from gonghui.core.errors import NotFound
+
+from .models import Consent, ConsentPurpose, PolicyKind, PolicyText
+
+
+def policy_current(kind: str) -> PolicyText:
+    """The newest published version of the agreement or the notice (a migration publishes v1)."""
+    text = PolicyText.objects.filter(kind=kind).order_by("-version").first()
+    if text is None:
+        raise NotFound(str(PolicyKind(kind).label))
+    return text
+
+
+def policy_version(kind: str, version: int | str) -> PolicyText:
+    """One earlier version (what a worker agreed to then)."""
+    try:
+        return PolicyText.objects.get(kind=kind, version=int(version))
+    except (PolicyText.DoesNotExist, ValueError, OverflowError):
+        raise NotFound(str(PolicyKind(kind).label)) from None
+
+
+def consents_of(user) -> QuerySet[Consent]:
+    return Consent.objects.filter(user=user).select_related("text").order_by("-created_at", "-id")
+
+
+def has_consented(*, user, purpose: str) -> bool:
+    return Consent.objects.filter(user=user, purpose=purpose).exists()
+
+
+SENSITIVE_PURPOSES = (ConsentPurpose.REAL_NAME, ConsentPurpose.MEDICAL_AID, ConsentPurpose.HARDSHIP)
