@@ -123,3 +123,11 @@ def test_deleting_an_account_removes_it_and_its_contact_data_and_keeps_the_union
     portal_services.worker_bind_identity(worker=again, name="陈七", id_type="resident_id", id_number=number)
     with pytest.raises(Conflict):
         services.worker_account_delete(worker=worker, password=PASSWORD)
+
+
+def test_an_emptied_table_gets_version_one_back_when_a_consent_needs_it():
+    PolicyText.objects.all().delete()
+    worker = make_worker("13911115555")
+    given = services.consent_registration(user=worker.user, ip=None)
+    assert [(c.text.kind, c.text.version) for c in given] == [("agreement", 1), ("privacy", 1)]
+    assert PolicyText.objects.get(kind="privacy").title == "个人信息保护规则"

@@ -16,6 +16,8 @@ from ninja import Field, Router, Schema, Status
 from gonghui.core.api_schemas import READ_ERRORS, InputSchema, error_responses
 from gonghui.core.phone import mask_mobile
 from gonghui.members.models import Member
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.privacy.services import sensitive_consent
 from gonghui.web import client_ip
 
 from . import services
@@ -64,6 +66,10 @@ class PortalVerifyIn(InputSchema):
     name: str = Field(..., description="证件上的姓名")
     id_type: IdTypeValue = Field("resident_id", description="证件类型")
     id_number: str = Field(..., description="证件号码（18位）")
+    consent_sensitive: bool = Field(
+        False,
+        description="单独同意处理敏感个人信息（《个人信息保护法》第二十九条）；首次提供时须为 true，否则 422 consent_required",
+    )
 
 
 class PortalMembershipOut(Schema):
@@ -183,6 +189,13 @@ def post_reset_password(request, payload: PortalResetIn):
     return {"detail": _("密码已重置，请用新密码登录")}
 
 
+def _real_name_consent(request, worker, payload: PortalVerifyIn) -> None:
+    """The separate consent to processing the ID number (PIPL art. 29), asked before binding."""
+    sensitive_consent(
+        user=worker.user, purpose=ConsentPurpose.REAL_NAME, agreed=payload.consent_sensitive, ip=client_ip(request)
+    )
+
+
 @router.post(
     "/verify",
     response={200: PortalMeOut, **WORKER_ERRORS},
@@ -191,6 +204,7 @@ def post_reset_password(request, payload: PortalResetIn):
 )
 def post_verify(request, payload: PortalVerifyIn):
     worker = require_worker(request.auth)
+    _real_name_consent(request, worker, payload)
     worker = services.worker_bind_identity(
         worker=worker, name=payload.name, id_type=payload.id_type, id_number=payload.id_number
     )

@@ -119,3 +119,9 @@ ID numbers are stored encrypted and looked up by a keyed hash; connections use H
 
 6. Contact
 For questions or complaints about personal information, contact your union or the operator of the Platform (its person in charge of personal information protection). We answer within fifteen working days."""
+
+
+DEFAULTS = {
+    "agreement": (AGREEMENT_TITLE, AGREEMENT, AGREEMENT_EN),
+    "privacy": (PRIVACY_TITLE, PRIVACY, PRIVACY_EN),
+}

@@ -7,10 +7,7 @@ def publish(apps, schema_editor):
 
     PolicyText = apps.get_model("privacy", "PolicyText")
     now = timezone.now()
-    for kind, title, body, body_en in (
-        ("agreement", t.AGREEMENT_TITLE, t.AGREEMENT, t.AGREEMENT_EN),
-        ("privacy", t.PRIVACY_TITLE, t.PRIVACY, t.PRIVACY_EN),
-    ):
+    for kind, (title, body, body_en) in t.DEFAULTS.items():
         if not PolicyText.objects.filter(kind=kind).exists():
             PolicyText.objects.create(
                 kind=kind, version=1, title=title, body=body, body_en=body_en, published_at=now
