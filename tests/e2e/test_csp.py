@@ -66,3 +66,18 @@ def test_portal_and_legal_pages_at_360px(live_server, new_page, shots_dir):
     page.screenshot(path=shots_dir / "my-data-phone.png", full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
+
+
+def test_back_office_pages_run_under_the_policy(live_server, new_page, tree):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(tree.superuser)
+    page = new_page(DESKTOP)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    for url in ("/admin/", "/admin/privacy/policytext/", "/admin/privacy/policytext/add/?kind=privacy"):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+    assert page.locator("textarea[name=body]").input_value().startswith("本规则说明")

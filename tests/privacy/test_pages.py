@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from gonghui.accounts.models import AuditLog
@@ -78,9 +79,13 @@ def test_my_data_download_and_delete(client, tree):
     assert unticked.status_code == 400
     assert WorkerAccount.objects.get(pk=worker.pk).phone == "13922220002" and not AccountDeletion.objects.exists()
 
+    elsewhere = Client()  # the same worker signed in on another phone
+    elsewhere.force_login(worker.user)
+    assert elsewhere.get("/m/").status_code == 200
     gone = client.post("/m/my-data/", {"password": PASSWORD, "understood": "on"})
     assert gone.status_code == 302 and gone["Location"] == reverse("portal:login")
     assert client.get("/m/").status_code == 302  # signed out
+    assert elsewhere.get("/m/").status_code == 302  # and on every other device
     assert AccountDeletion.objects.filter(user=worker.user).exists()
     login = client.post(
         reverse("portal:login"), {"phone": "13922220002", "password": PASSWORD, "action": "login", "via": "password"}
