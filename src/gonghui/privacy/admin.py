@@ -9,6 +9,7 @@ from gonghui.accounts.admin import ReadOnlyAdmin
 
 from . import services
 from .models import AccountDeletion, Consent, PolicyKind, PolicyText
+from .selectors import policy_current
 
 
 @admin.register(PolicyText)
@@ -35,9 +36,9 @@ class PolicyTextAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         kind = request.GET.get("kind", PolicyKind.PRIVACY)
-        current = PolicyText.objects.filter(kind=kind).order_by("-version").first()
-        if current is None:
-            return {"kind": kind}
+        if kind not in PolicyKind.values:
+            kind = PolicyKind.PRIVACY
+        current = policy_current(kind)
         return {"kind": kind, "title": current.title, "body": current.body, "body_en": current.body_en}
 
     def save_model(self, request, obj, form, change) -> None:
