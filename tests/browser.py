@@ -40,19 +40,54 @@ def shots_dir() -> Path:
     return path
 
 
+# Every page a test opens reports here what the browser refused or failed to run: a
+# securitypolicyviolation event (the Content-Security-Policy blocked a script, a style, an image…),
+# an uncaught exception, or an error on the console. A test that saw any fails.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber + " (" + (e.sample || "") + ")");
+});
+"""
+
+
+def watch_for_errors(context) -> list[str]:
+    """Collect CSP violations, uncaught exceptions and console errors of every page of `context`."""
+    problems: list[str] = []
+    context.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            problems.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    def on_page(page) -> None:
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: uncaught {error}"))
+
+    context.on("console", on_console)
+    context.on("page", on_page)
+    return problems
+
+
+def assert_no_errors(problems: list[str]) -> None:
+    assert not problems, "the browser reported:\n" + "\n".join(problems)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     contexts = []
+    seen: list[list[str]] = []
 
     def open_page(viewport=DESKTOP):
         context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=live_server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)
+        seen.append(watch_for_errors(context))
         return context.new_page()
 
     yield open_page
     for context in contexts:
         context.close()
+    assert_no_errors([problem for problems in seen for problem in problems])
 
 
 def officer_sign_in(page, username: str, password: str | None = None) -> None:

@@ -1,8 +1,12 @@
 """Settings come from the environment; production refuses to start without its keys."""
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import gonghui
 
 
 def load_settings(tmp_path, **env):
@@ -65,3 +69,34 @@ def test_prepared_hot_reads_are_planned_once_unless_preparing_is_off(tmp_path):
         "-c statement_timeout=5000 -c plan_cache_mode=force_generic_plan"
     )
     assert _pg_options(tmp_path, GONGHUI_DB_PREPARE="0") == ""
+
+
+def _security(tmp_path, **env):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("GONGHUI_", "DATABASE_URL", "REDIS_URL"))}
+    # This checkout's settings, whichever copy of the package the interpreter would find first.
+    base.update({"GONGHUI_DATA_DIR": str(tmp_path), "PYTHONPATH": str(Path(gonghui.__file__).parents[1]), **env})
+    code = (
+        "from gonghui import settings as s; import json;"
+        "print(json.dumps([getattr(s, n, None) for n in ('SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS',"
+        " 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SECURE_PROXY_SSL_HEADER', 'SECURE_HSTS_INCLUDE_SUBDOMAINS')]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout)
+
+
+PRODUCTION = {"GONGHUI_PRODUCTION": "1", "GONGHUI_SECRET_KEY": "s" * 50, "GONGHUI_PII_KEY": "p" * 50}
+
+
+def test_production_is_https_only_with_hsts(tmp_path):
+    assert _security(tmp_path, **PRODUCTION) == [True, 31536000, True, True, None, False]
+
+
+def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(tmp_path):
+    behind = _security(tmp_path, GONGHUI_TRUSTED_PROXIES="1", **PRODUCTION)
+    assert behind[4] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_hsts_and_redirect_can_be_tuned_and_are_off_in_the_embedded_default(tmp_path):
+    tuned = _security(tmp_path, GONGHUI_HSTS_SECONDS="0", GONGHUI_SSL_REDIRECT="0", **PRODUCTION)
+    assert tuned[:2] == [False, 0]
+    assert _security(tmp_path) == [None] * 6  # Django's defaults: plain HTTP on a laptop

@@ -76,11 +76,14 @@ INSTALLED_APPS = [
     "gonghui.assistance",
     "gonghui.campaigns",
     "gonghui.medical_aid",
+    "gonghui.privacy",
     "gonghui.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "gonghui.core.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,12 +210,49 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeou
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 8
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+# Security headers and HTTPS (docs/operations.md "Security headers and privacy (PIPL)").
+# Content-Security-Policy (django-csp): scripts only from our own static files (no inline code, no
+# eval; a page that truly needs an inline script marks it with {{ request.csp_nonce }}). <style>
+# elements likewise; style *attributes* are allowed (style-src-attr): progress widths and chart
+# heights are set server-side, and Bootstrap, htmx and ECharts set them from script. An attribute
+# cannot load anything img-src does not allow and cannot read the page (CSS-selector exfiltration
+# needs a <style> element), and the templates escape every value they put there.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+GONGHUI_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],  # for browsers without the two below (pre-2022)
+        "style-src-elem": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap's icons and the QR codes are data: URIs
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [os.environ["GONGHUI_CSP_REPORT_URI"]]} if os.environ.get("GONGHUI_CSP_REPORT_URI") else {}),
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only; GONGHUI_HSTS_SECONDS=0 turns HSTS off (e.g. while trying a new host name).
+    SECURE_SSL_REDIRECT = _env_bool("GONGHUI_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("GONGHUI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("GONGHUI_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = False  # preloading is a commitment for the whole domain: the operator's choice
+    # Believe X-Forwarded-Proto only from a trusted proxy in front (which must set, not pass on, the
+    # header): without one, any client could claim https and the redirect and secure cookies break.
+    if int(os.environ.get("GONGHUI_TRUSTED_PROXIES", "0")) > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = os.environ.get("GONGHUI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("GONGHUI_FROM_EMAIL", "gonghui@localhost")

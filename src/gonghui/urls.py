@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .api import api
 from .views import home
@@ -25,8 +27,11 @@ urlpatterns = [
     path("m/requests/", include("gonghui.rights.portal_urls")),
     path("m/assistance/", include("gonghui.assistance.portal_urls")),
     path("m/medical-aid/", include("gonghui.medical_aid.portal_urls")),
+    path("m/", include("gonghui.privacy.urls")),
     path("m/", include("gonghui.portal.urls")),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico on pages without an icon link (the Django admin).
+    path("favicon.ico", RedirectView.as_view(url=static("gonghui/favicon.svg"), permanent=True)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 if settings.GONGHUI_BENCH_ENDPOINTS:

@@ -188,6 +188,9 @@ def test_worker_applies_and_follows_status(setup):
     worker, member = member_worker(tree, tree.union_a1)
     api = ApiClient(worker.user)
     r = api.post(f"{P}/my/applications", APPLY_BODY)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "consent_required"
+    assert not HardshipFile.objects.exists()
+    r = api.post(f"{P}/my/applications", {**APPLY_BODY, "consent_sensitive": True})
     assert r.status_code == 201, r.content
     out = r.json()
     assert out["state"] == "draft" and out["state_text"].startswith("已提交")
@@ -233,10 +236,10 @@ def test_worker_application_rules(setup):
     r = ApiClient(unverified.user).post(f"{P}/my/applications", APPLY_BODY)
     assert r.status_code == 403
     nonmember = make_worker("13700000002", name="钱七", id_no=id_number(60))
-    r = ApiClient(nonmember.user).post(f"{P}/my/applications", APPLY_BODY)
+    r = ApiClient(nonmember.user).post(f"{P}/my/applications", {**APPLY_BODY, "consent_sensitive": True})
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_a_member"
     worker, _ = member_worker(tree, tree.union_a1, seq=52)
-    r = ApiClient(worker.user).post(f"{P}/my/applications", {**APPLY_BODY, "causes": []})
+    r = ApiClient(worker.user).post(f"{P}/my/applications", {**APPLY_BODY, "causes": [], "consent_sensitive": True})
     assert r.status_code == 422
     # Worker routes refuse officers' files routes.
     assert ApiClient(worker.user).get(f"{P}/files").status_code == 403

@@ -70,6 +70,7 @@ def test_worker_applies_from_a_phone(live_server, new_page, tree, shots_dir):
     page.fill("#id_h-1-relation", "子女")
     assert no_sideways_scroll(page) <= 0
     page.screenshot(path=shots_dir / "assistance-apply-phone.png", full_page=True)
+    page.check("#id_f-consent_sensitive")  # the separate consent to hardship data
     page.click("[data-testid=apply-form] button[type=submit]")
     page.wait_for_selector("[data-testid=state-text]")
     file = HardshipFile.objects.get()

@@ -257,11 +257,14 @@ def test_worker_pages_apply_and_follow(setup):
         }
         for h in APPLY_BODY["household"]
     ]
-    r = c.post(
-        reverse("assistance_portal:apply"),
-        {"f-address": "某小区", "f-causes": ["disability"], **household_post(rows=rows)},
-    )
+    body = {"f-address": "某小区", "f-causes": ["disability"], **household_post(rows=rows)}
+    # Hardship data needs the separate consent (PIPL art. 29): without it nothing is filed.
+    r = c.post(reverse("assistance_portal:apply"), body)
+    assert r.status_code == 400 and "请阅读并勾选同意处理敏感个人信息" in text(r)
+    assert not HardshipFile.objects.exists() and not worker.user.consents.exists()
+    r = c.post(reverse("assistance_portal:apply"), {**body, "f-consent_sensitive": "on"})
     assert r.status_code == 302
+    assert list(worker.user.consents.values_list("purpose", "text__version")) == [("hardship", 1)]
     file = HardshipFile.objects.get()
     r = c.get(reverse("assistance_portal:detail", args=[file.pk]))
     assert r.status_code == 200 and "等待工会核实" in text(r)

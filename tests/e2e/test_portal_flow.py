@@ -53,6 +53,7 @@ def test_register_join_file_resolve_rate_on_a_phone(live_server, new_page, tree,
     phone.check("input[name=u-agree]")
     phone.select_option("select[name=v-id_type]", "resident_id")
     phone.fill("input[name=v-id_number]", id_number(77))
+    phone.check("input[name=v-consent_sensitive]")  # the separate consent to the ID number
     phone.fill("input[name=a-employer_name]", "望京科技有限公司")
     phone.select_option("select[name=a-new_employment_form]", "delivery_rider")
     phone.screenshot(path=shots_dir / "portal-apply-phone.png", full_page=True)

@@ -59,6 +59,7 @@ def test_three_steps_from_a_qr_code_for_a_new_worker(client, tree, sms_outbox):
             "v-name": "新职工",
             "v-id_type": "resident_id",
             "v-id_number": id_number(31),
+            "v-consent_sensitive": "on",
             **FIELDS,
             "action": "apply",
         },
@@ -135,7 +136,16 @@ def test_unverified_worker_binds_in_the_same_form(client, tree):
     client.force_login(worker.user)
     url = f"/m/join/org/{tree.union_a1.pk}/apply/"
     assert 'name="v-id_number"' in text(client.get(url))
-    done = client.post(url, {"v-name": "王五", "v-id_type": "resident_id", "v-id_number": id_number(5), **FIELDS})
+    done = client.post(
+        url,
+        {
+            "v-name": "王五",
+            "v-id_type": "resident_id",
+            "v-id_number": id_number(5),
+            "v-consent_sensitive": "on",
+            **FIELDS,
+        },
+    )
     assert done.status_code == 302
     worker.refresh_from_db()
     assert worker.is_verified and JoinApplication.objects.get().name == "王五"

@@ -185,8 +185,15 @@ def test_worker_routes(client, tree, world):
     assert mine[0]["plan"]["name"] == "2026年度职工住院医疗互助" and mine[0]["usage"]["yearly_left"] == "50000.00"
     data = {"enrolment": world[2].pk, "category": "serious_outpatient", "hospital": "北京肿瘤医院",
             "diagnosis": "化疗", "admission_date": "2026-02-15", "total_cost": "9000", "insurance_paid": "6000"}  # fmt: skip
+    refused = client.post(f"{BASE}/my/claims", data, content_type="application/json", **h)
+    assert refused.status_code == 422 and refused.json()["error"]["fields"] == {
+        "consent_sensitive": ["请阅读并勾选同意处理敏感个人信息，否则无法继续"]
+    }
+    assert not Claim.objects.filter(hospital="北京肿瘤医院").exists()
+    data["consent_sensitive"] = True
     created = client.post(f"{BASE}/my/claims", data, content_type="application/json", **h)
     assert created.status_code == 201, created.json()
+    assert list(worker.user.consents.values_list("purpose", flat=True)) == ["medical_aid"]
     cid = created.json()["id"]
     assert created.json()["by_worker"] is True and created.json()["payout"] == "1000.00"
     listing = client.get(f"{BASE}/my/claims", **h).json()

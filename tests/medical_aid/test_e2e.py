@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from gonghui.medical_aid import services
 from gonghui.medical_aid.models import Claim, ClaimState
-from tests.browser import officer_sign_in
+from tests.browser import assert_no_errors, officer_sign_in, watch_for_errors
 from tests.conftest import PASSWORD, id_number, make_worker
 from tests.e2e.conftest import CHROMIUM, DESKTOP, PHONE
 
@@ -48,7 +48,9 @@ def browse(base_url: str, phone_number: str, plan_id: int, invoice: Path, today,
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--lang=zh-CN"])
         try:
-            phone = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=base_url).new_page()
+            phone_context = browser.new_context(viewport=PHONE, locale="zh-CN", base_url=base_url)
+            seen["phone_problems"] = watch_for_errors(phone_context)
+            phone = phone_context.new_page()
             phone.set_default_timeout(15_000)
             # The worker, on the phone.
             phone.goto("/m/login/?next=/m/medical-aid/")
@@ -67,13 +69,16 @@ def browse(base_url: str, phone_number: str, plan_id: int, invoice: Path, today,
             phone.fill("#id_insurance_paid", "12000")
             phone.set_input_files("#files_invoice", str(invoice))
             fits_phone(phone, "file")
+            phone.check("#id_consent_sensitive")  # the separate consent to health data
             phone.click("[data-testid=submit-claim]")
             phone.wait_for_url(re.compile(r"/m/medical-aid/claims/\d+/$"))
             seen["estimate"] = phone.text_content("[data-testid=payout]")
             fits_phone(phone, "claim")
 
             # The union officer, on the desktop.
-            desk = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=base_url).new_page()
+            desk_context = browser.new_context(viewport=DESKTOP, locale="zh-CN", base_url=base_url)
+            seen["desk_problems"] = watch_for_errors(desk_context)
+            desk = desk_context.new_page()
             desk.set_default_timeout(15_000)
             officer_sign_in(desk, "officer_a1")
             desk.wait_for_url(re.compile(r"/$"))
@@ -127,6 +132,7 @@ def test_worker_claim_to_payment(live_server, tree, tmp_path):
     assert not thread.is_alive()
     if errors:
         raise errors[0]
+    assert_no_errors(seen.pop("phone_problems") + seen.pop("desk_problems"))
     assert seen == {"estimate": "3500.00", "approved": "已核准", "paid": "已发放", "worker_state": "已发放"}
     claim = Claim.objects.get()
     assert claim.by_worker and claim.state == ClaimState.PAID and claim.attachments.get().kind == "invoice"

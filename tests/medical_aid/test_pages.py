@@ -248,8 +248,17 @@ def test_worker_sees_plan_usage_and_files_a_claim(client, tree, world):
         "insurance_paid": "35000", "other_paid": "0",
         "files_invoice": SimpleUploadedFile("发票.jpg", b"\xff\xd8\xff\xe0" + b"0" * 20, content_type="image/jpeg"),
     }  # fmt: skip
-    response = client.post("/m/medical-aid/claims/new/", data)
+    # Health data needs the separate consent (PIPL art. 29): without it nothing is filed.
+    refused = client.post("/m/medical-aid/claims/new/", data)
+    assert refused.status_code == 400 and "请阅读并勾选同意处理敏感个人信息" in refused.content.decode()
+    assert not Claim.objects.filter(hospital="北京安贞医院").exists() and not worker.user.consents.exists()
+    data["files_invoice"].seek(0)
+    response = client.post("/m/medical-aid/claims/new/", {**data, "consent_sensitive": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
+    consent = worker.user.consents.get()
+    assert (consent.purpose, consent.text.kind, consent.text.version) == ("medical_aid", "privacy", 1)
+    assert consent.ip == "127.0.0.1" and "医疗互助" in consent.statement
+    assert 'name="consent_sensitive"' not in client.get("/m/medical-aid/claims/new/").content.decode()
     claim = Claim.objects.get(hospital="北京安贞医院")
     assert claim.by_worker and claim.attachments.count() == 1
     detail = client.get(f"/m/medical-aid/claims/{claim.pk}/").content.decode()

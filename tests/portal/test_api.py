@@ -54,9 +54,12 @@ def test_register_login_verify_me_card_by_api(client, member, sms_outbox):
     assert response.status_code == 200
     token = response.json()["token"]
 
-    response = post(
-        client, "/verify", {"name": "钱一", "id_type": "resident_id", "id_number": id_number(31)}, **bearer(token)
-    )
+    body = {"name": "钱一", "id_type": "resident_id", "id_number": id_number(31)}
+    # The ID number needs the separate consent (PIPL art. 29): without it nothing is bound.
+    response = post(client, "/verify", body, **bearer(token))
+    assert response.status_code == 422 and response.json()["error"]["code"] == "consent_required"
+    assert not WorkerAccount.objects.get(phone=PHONE).is_verified
+    response = post(client, "/verify", {**body, "consent_sensitive": True}, **bearer(token))
     assert response.status_code == 200
     started = response.json()
     # Name + ID number are not enough: a code went to the phone the roll holds.
@@ -145,9 +148,9 @@ def test_verify_conflict_and_mismatch_shapes(client, member):
     make_worker("13912340099", name="钱一", id_no=id_number(31))
     worker = make_worker(PHONE)
     client.force_login(worker.user)
-    response = post(client, "/verify", {"name": "钱一", "id_number": id_number(31)})
+    response = post(client, "/verify", {"name": "钱一", "id_number": id_number(31), "consent_sensitive": True})
     assert response.status_code == 409 and response.json()["error"]["code"] == "identity_taken"
-    response = post(client, "/verify", {"name": "别人", "id_number": id_number(31)})
+    response = post(client, "/verify", {"name": "别人", "id_number": id_number(31)})  # consent given above
     assert response.status_code == 422 and response.json()["error"]["code"] == "identity_mismatch"
     assert not WorkerAccount.objects.get(pk=worker.pk).is_verified
 

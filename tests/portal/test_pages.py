@@ -57,7 +57,14 @@ def test_register_flow_then_verify_then_home(client, tree, member, sms_outbox):
 
     response = client.post(
         reverse("portal:verify") + "?next=/m/card/",
-        {"name": "周八", "id_type": "resident_id", "id_number": id_number(21), "next": "/m/card/", "action": "bind"},
+        {
+            "name": "周八",
+            "id_type": "resident_id",
+            "id_number": id_number(21),
+            "next": "/m/card/",
+            "action": "bind",
+            "consent_sensitive": "on",
+        },
     )
     assert response.status_code == 302 and response["Location"] == reverse("portal:verify") + "?next=/m/card/"
     worker.refresh_from_db()
@@ -263,7 +270,8 @@ def test_verify_page_refusal_and_already_verified(client, member):
     worker = make_worker("13912340041")
     client.force_login(worker.user)
     response = client.post(
-        reverse("portal:verify"), {"name": "某某", "id_type": "resident_id", "id_number": id_number(21)}
+        reverse("portal:verify"),
+        {"name": "某某", "id_type": "resident_id", "id_number": id_number(21), "consent_sensitive": "on"},
     )
     assert response.status_code == 400 and "姓名与证件号码不匹配" in response.content.decode()
     assert "周八" not in response.content.decode()

@@ -120,6 +120,9 @@ class AuditLog(models.Model):
         WORKER_IDENTITY_REFUSED = "worker_identity_refused", _("职工实名认证未通过")
         WORKER_IDENTITY_REQUESTED = "worker_identity_requested", _("职工申请实名认证")
         WORKER_IDENTITY_UNBOUND = "worker_identity_unbound", _("解除职工实名认证")
+        WORKER_DATA_EXPORTED = "worker_data_exported", _("职工下载本人数据")
+        WORKER_ACCOUNT_DELETED = "worker_account_deleted", _("职工注销账号")
+        POLICY_PUBLISHED = "policy_published", _("发布协议或个人信息保护规则")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

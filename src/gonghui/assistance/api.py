@@ -20,6 +20,8 @@ from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
 from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.privacy.services import sensitive_consent
 from gonghui.web import client_ip
 
 from . import services
@@ -390,6 +392,10 @@ class WorkerFileOut(Schema):
 
 class ApplyIn(FactsIn):
     address: str = Field("", max_length=200)
+    consent_sensitive: bool = Field(
+        False,
+        description="单独同意处理敏感个人信息（《个人信息保护法》第二十九条）；首次提供时须为 true，否则 422 consent_required",
+    )
 
 
 def _facts(payload: Schema) -> dict:
@@ -410,7 +416,12 @@ def _facts(payload: Schema) -> dict:
 )
 def worker_apply(request, payload: ApplyIn):
     worker = require_verified_worker(request.auth)
-    file = services.worker_apply(worker=worker, data=_facts(payload))
+    sensitive_consent(
+        user=worker.user, purpose=ConsentPurpose.HARDSHIP, agreed=payload.consent_sensitive, ip=client_ip(request)
+    )
+    data = _facts(payload)
+    data.pop("consent_sensitive", None)  # recorded above, not a fact of the file
+    file = services.worker_apply(worker=worker, data=data)
     return Status(201, worker_file_get(worker=worker, file_id=file.pk))
 
 

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from gonghui.portal.selectors import current_member
 from gonghui.portal.web import worker_view
-from gonghui.web import run_service
+from gonghui.privacy.forms import add_sensitive_consent, sensitive_consent_given
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.web import client_ip, run_service
 
 from . import services
 from .forms import ApplyForm, HouseholdFormSet, household_rows
@@ -33,19 +35,24 @@ def index(request):
     )
 
 
+def _hardship_data_consent(request, form) -> bool:
+    """The separate consent to processing hardship and health data (PIPL art. 29)."""
+    return sensitive_consent_given(form, user=request.user, purpose=ConsentPurpose.HARDSHIP, ip=client_ip(request))
+
+
 @require_http_methods(["GET", "POST"])
 @worker_view(verified=True)
 def apply(request):
     worker = request.worker
     member = current_member(worker)
     data = request.POST if request.method == "POST" else None
-    form = ApplyForm(data, prefix="f")
+    form = add_sensitive_consent(ApplyForm(data, prefix="f"), user=request.user, purpose=ConsentPurpose.HARDSHIP)
     hh = HouseholdFormSet(
         data,
         prefix="h",
         initial=[{"name": worker.real_name, "relation": _("本人")}] if data is None else None,
     )
-    if request.method == "POST" and form.is_valid() and hh.is_valid():
+    if request.method == "POST" and form.is_valid() and hh.is_valid() and _hardship_data_consent(request, form):
         payload = {**form.facts(household_rows(hh)), "address": form.cleaned_data.get("address") or ""}
         created = run_service(form, services.worker_apply, worker=worker, data=payload)
         if created is not None:

@@ -25,6 +25,8 @@ from gonghui.portal import binding as portal_binding
 from gonghui.portal import services as portal_services
 from gonghui.portal.models import BindingRequest, CodePurpose, WorkerAccount
 from gonghui.portal.web import worker_of, worker_view
+from gonghui.privacy.forms import add_sensitive_consent, sensitive_consent_given, sensitive_consent_ticked
+from gonghui.privacy.models import ConsentPurpose
 from gonghui.web import client_ip, form_errors_from, run_action
 
 from . import selectors, services
@@ -148,6 +150,8 @@ def _apply(request: HttpRequest, org: Org, *, source: str) -> HttpResponse:
     fields = ApplicationFieldsForm(bound, initial=initial, prefix="a")
     account = NewAccountFields(bound, prefix="u", initial=initial_for("u", typed)) if need_account else None
     identity = IdentityFields(bound, prefix="v", initial=initial_for("v", typed)) if need_identity else None
+    if identity is not None:
+        add_sensitive_consent(identity, user=request.user, purpose=ConsentPurpose.REAL_NAME)
     if sending_code and account is not None:
         try:
             portal_services.code_request(
@@ -185,6 +189,8 @@ def initial_for(prefix: str, initial: dict[str, Any]) -> dict[str, Any]:
 
 def _submit(request, *, org, source, worker, fields, account, identity):
     """Open the account and bind the identity when needed, then file the application."""
+    if identity is not None and not sensitive_consent_ticked(identity):
+        return None
     try:
         if worker is None:
             data = account.cleaned_data
@@ -196,6 +202,10 @@ def _submit(request, *, org, source, worker, fields, account, identity):
         form_errors_from(account, exc)
         return None
     if not worker.is_verified:
+        if not sensitive_consent_given(
+            identity, user=worker.user, purpose=ConsentPurpose.REAL_NAME, ip=client_ip(request)
+        ):
+            return None
         data = identity.cleaned_data
         try:
             started = portal_binding.worker_bind_identity(

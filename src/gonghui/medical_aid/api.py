@@ -27,6 +27,8 @@ from gonghui.jobs.selectors import job_get_visible
 from gonghui.members.selectors import member_get_visible
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.portal.web import require_verified_worker
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.privacy.services import sensitive_consent
 from gonghui.web import client_ip
 
 from . import enrolment as bulk
@@ -436,6 +438,10 @@ class OfficerClaimIn(ClaimIn):
 
 class WorkerClaimIn(ClaimIn):
     enrolment: int = Field(..., description="本人的参保登记 id（见 GET /medical-aid/my/enrolments）")
+    consent_sensitive: bool = Field(
+        False,
+        description="单独同意处理敏感个人信息（《个人信息保护法》第二十九条）；首次提供时须为 true，否则 422 consent_required",
+    )
 
 
 class ClaimPatchIn(InputSchema):
@@ -811,7 +817,10 @@ def my_claims(request, page: Query[PageParams]):
 def my_file(request, payload: WorkerClaimIn):
     worker = require_verified_worker(request.auth)
     enrolment = worker_enrolment_get(worker=worker, enrolment_id=payload.enrolment)
-    data = payload.model_dump(exclude={"enrolment"})
+    sensitive_consent(
+        user=worker.user, purpose=ConsentPurpose.MEDICAL_AID, agreed=payload.consent_sensitive, ip=client_ip(request)
+    )
+    data = payload.model_dump(exclude={"enrolment", "consent_sensitive"})
     claim = services.claim_file_worker(worker=worker, enrolment=enrolment, data=data)
     return Status(201, claim_get_for_worker(worker=worker, claim_id=claim.pk))
 

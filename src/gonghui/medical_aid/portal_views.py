@@ -12,7 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.portal.selectors import current_member
 from gonghui.portal.web import worker_view
-from gonghui.web import form_errors_from, run_action
+from gonghui.privacy.forms import add_sensitive_consent, sensitive_consent_given
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.web import client_ip, form_errors_from, run_action
 
 from . import services
 from .attachments import attachment_response
@@ -56,6 +58,11 @@ def home(request):
     )
 
 
+def _health_data_consent(request, form) -> bool:
+    """The separate consent to processing health data (PIPL art. 29), asked with the first claim."""
+    return sensitive_consent_given(form, user=request.user, purpose=ConsentPurpose.MEDICAL_AID, ip=client_ip(request))
+
+
 @require_http_methods(["GET", "POST"])
 @worker_view(verified=True)
 def claim_new(request):
@@ -70,7 +77,9 @@ def claim_new(request):
     except NotFound:
         enrolment = choices[0]
     form = ClaimForm(request.POST or None, request.FILES or None, plan=enrolment.plan, worker=True)
-    if request.method == "POST" and form.is_valid():
+    add_sensitive_consent(form, user=request.user, purpose=ConsentPurpose.MEDICAL_AID)
+    consent = request.method == "POST" and form.is_valid() and _health_data_consent(request, form)
+    if consent:
         try:
             claim = services.claim_file_worker(
                 worker=worker, enrolment=enrolment, data=form.service_data(), uploads=_uploads(request)

@@ -16,6 +16,8 @@ from ninja import Field, Router, Schema, Status
 from gonghui.core.api_schemas import READ_ERRORS, InputSchema, error_responses
 from gonghui.core.phone import mask_mobile
 from gonghui.members.models import Member
+from gonghui.privacy.models import ConsentPurpose
+from gonghui.privacy.services import sensitive_consent
 from gonghui.web import client_ip
 
 from . import binding, services
@@ -64,6 +66,10 @@ class PortalVerifyIn(InputSchema):
     name: str = Field(..., description="证件上的姓名")
     id_type: IdTypeValue = Field("resident_id", description="证件类型")
     id_number: str = Field(..., description="证件号码（18位）")
+    consent_sensitive: bool = Field(
+        False,
+        description="单独同意处理敏感个人信息（《个人信息保护法》第二十九条）；首次提供时须为 true，否则 422 consent_required",
+    )
     phone_changed: bool = Field(False, description="名册中的手机号已不用：不发验证码，改由所在工会工作人员核实确认")
     note: str = Field("", max_length=200, description="给工会的说明（选填）")
 
@@ -222,6 +228,13 @@ def _binding(worker: WorkerAccount, request=None) -> dict:
     }
 
 
+def _real_name_consent(request, worker, payload: PortalVerifyIn) -> None:
+    """The separate consent to processing the ID number (PIPL art. 29), asked before binding."""
+    sensitive_consent(
+        user=worker.user, purpose=ConsentPurpose.REAL_NAME, agreed=payload.consent_sensitive, ip=client_ip(request)
+    )
+
+
 @router.post(
     "/verify",
     response={200: PortalBindingOut, **PUBLIC_ERRORS},
@@ -233,6 +246,7 @@ def _binding(worker: WorkerAccount, request=None) -> dict:
 )
 def post_verify(request, payload: PortalVerifyIn):
     worker = require_worker(request.auth)
+    _real_name_consent(request, worker, payload)
     started = binding.worker_bind_identity(
         worker=worker,
         name=payload.name,

@@ -38,6 +38,7 @@ from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, 
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
 from gonghui.members.models import Member
+from gonghui.privacy.services import consent_registration
 
 from .conf import limit
 from .models import BindingAttempt, CodePurpose, PhoneCode, WorkerAccount
@@ -248,14 +249,18 @@ def _new_username() -> str:
 def worker_register(
     *, phone: str, code: str, password: str, ip: str | None = None, now: dt.datetime | None = None
 ) -> WorkerAccount:
-    """Open a worker account for a phone proven by a register code."""
+    """Open a worker account for a phone proven by a register code; the worker accepts the current
+    user agreement and privacy notice by registering (recorded with their versions)."""
     now = now or timezone.now()
     phone = _valid_phone(phone)
     user = User(username=_new_username())
     _validate_password(password, user)
     _code_consume(phone=phone, purpose=CodePurpose.REGISTER, code=code, now=now)
     user.set_password(password)
-    return worker_create(phone=phone, user=user, ip=ip, now=now)
+    with transaction.atomic():
+        worker = worker_create(phone=phone, user=user, ip=ip, now=now)
+        consent_registration(user=worker.user, ip=ip, now=now)
+    return worker
 
 
 def worker_create(

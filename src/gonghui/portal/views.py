@@ -24,6 +24,8 @@ from gonghui.core.qr import qr_svg
 from gonghui.notifications import selectors as inbox_selectors
 from gonghui.notifications import services as inbox_services
 from gonghui.notifications.views import inbox_context
+from gonghui.privacy.forms import add_sensitive_consent, sensitive_consent_given
+from gonghui.privacy.models import ConsentPurpose
 from gonghui.web import client_ip, form_errors_from, is_htmx, run_service
 
 from . import binding, selectors, services
@@ -159,6 +161,11 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+def _real_name_consent(request: HttpRequest, form) -> bool:
+    """The separate consent to processing the ID number (PIPL art. 29), asked before binding."""
+    return sensitive_consent_given(form, user=request.user, purpose=ConsentPurpose.REAL_NAME, ip=client_ip(request))
+
+
 @require_http_methods(["GET", "POST"])
 @worker_view
 def verify_view(request: HttpRequest) -> HttpResponse:
@@ -171,10 +178,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             return redirect(target)
         return render(request, "portal/verify.html", {"worker": worker, "done": True, "next": ""})
     action = request.POST.get("action", "bind") if request.method == "POST" else ""
-    form = VerifyForm(request.POST if action == "bind" else None)
+    form = add_sensitive_consent(
+        VerifyForm(request.POST if action == "bind" else None), user=request.user, purpose=ConsentPurpose.REAL_NAME
+    )
     code_form = BindingCodeForm(request.POST if action == "code" else None)
     status = 200
-    if action == "bind" and form.is_valid():
+    if action == "bind" and form.is_valid() and _real_name_consent(request, form):
         started = run_service(
             form, binding.worker_bind_identity, worker=worker, ip=client_ip(request), **form.cleaned_data
         )
