@@ -325,6 +325,8 @@ def test_large_bulk_enrolment_from_the_page_shows_the_job(
     client.force_login(tree.officer_b)
     assert client.get(f"/medical-aid/jobs/{job_id}/").status_code == 403  # no right yet
     grant(tree, tree.officer_b)
+    assert client.get(f"/medical-aid/jobs/{job_id}/").status_code == 302  # a change of rights signs out
+    client.force_login(tree.officer_b)
     assert client.get(f"/medical-aid/jobs/{job_id}/").status_code == 404
 
 
