@@ -298,3 +298,31 @@ def test_a_lower_admin_is_prompted_to_ask_the_top(tree, client):
     assert [(p["year"], p["can_enter"]) for p in prompts] == [(2027, False)]
     client.force_login(district_admin)
     assert "请联系最上级工会的管理员录入" in client.get("/").content.decode()
+
+
+def test_an_assistance_notice_into_2027_is_warned_and_moved(tree, client):
+    from gonghui.assistance import services as assistance_services
+    from gonghui.assistance.models import FileEvent, HardshipFile
+    from tests.assistance.support import rights_for_all, standard, submitted_file
+
+    rights_for_all(tree)
+    standard()
+    verified_on = utc(at(2026, 12, 31, 10))
+    file = assistance_services.file_verify(
+        actor=tree.officer_a, file=submitted_file(tree, now=verified_on), now=verified_on
+    )
+    # 5 working days from 31 Dec: 4–8 Jan 2027; moved by hand to a notice ending Tue 9 Feb (counted by weekends).
+    assert file.notice_ends_at == utc(at(2027, 1, 9, 0))
+    HardshipFile.objects.filter(pk=file.pk).update(notice_ends_at=utc(at(2027, 2, 10, 0)))
+    client.force_login(tree.officer_a)
+    assert WARNING in client.get(f"/assistance/{file.pk}/").content.decode()
+    api, headers = officer_api(tree.officer_a)
+    assert api.get(f"/api/v1/assistance/files/{file.pk}", **headers).json()["deadline_schedule"]["known"] is False
+
+    client.force_login(tree.superuser)
+    assert enter(client).status_code == 302
+    assert refresh(file).notice_ends_at == utc(at(2027, 2, 17, 0))
+    event = FileEvent.objects.get(file=file, kind="deadline_recounted")
+    assert event.note == "2027 年节假日安排已录入，公示期由 2027-02-09 调整为 2027-02-16"
+    client.force_login(tree.officer_a)
+    assert 'data-testid="schedule-note"' not in client.get(f"/assistance/{file.pk}/").content.decode()
