@@ -121,9 +121,11 @@ def person_initials(name: str) -> tuple[str, str]:
     for length in (2, 1):
         surname = name[:length]
         reading = SURNAME_INITIALS.get(surname)
-        if reading is not None and len(name) > length:
-            primary = (reading + name_initials(name[length:]))[:32]
-            return primary, ("" if everyday == primary else everyday)
+        if reading is None or len(name) <= length:
+            continue
+        if everyday.startswith(reading):
+            break  # pypinyin already reads this surname so (朴 piao, 欧阳 ouyang): one reading
+        return (reading + name_initials(name[length:]))[:32], everyday
     return everyday, ""
 
 
@@ -131,9 +133,9 @@ def person_initials(name: str) -> tuple[str, str]:
 def everyday_surname_prefixes() -> frozenset[str]:
     """The everyday-reading initials of the surnames whose surname reading differs ("c" for 曾):
     only a search that starts with one of these can match a stored second reading."""
-    prefixes = set()
-    for surname, reading in SURNAME_INITIALS.items():
-        everyday = name_initials(surname)
-        if everyday != reading:
-            prefixes.add(everyday)
-    return frozenset(prefixes)
+    return frozenset(name_initials(surname) for surname in surnames_read_otherwise())
+
+
+def surnames_read_otherwise() -> list[str]:
+    """The surnames whose everyday reading, alone, is not their surname reading (曾, 单, 区, …)."""
+    return [s for s, reading in SURNAME_INITIALS.items() if not name_initials(s).startswith(reading)]
