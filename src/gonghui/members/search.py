@@ -97,7 +97,9 @@ def _initials_q(initials: str) -> Q:
     # The second reading is stored for few names (polyphonic surnames); ask for it only when the
     # typed letters can begin one, so other searches keep their one-column plan.
     if any(initials.startswith(p) or p.startswith(initials) for p in everyday_surname_prefixes()):
-        q |= Q(name_initials_alt__startswith=initials)
+        # The partial index's own condition, repeated: PostgreSQL uses a partial index only for a
+        # query that states its condition (it cannot infer it from the LIKE), else it scans the roll.
+        q |= Q(name_initials_alt__startswith=initials) & ~Q(name_initials_alt="")
     return q
 
 
@@ -131,6 +133,15 @@ def search_q(term: str) -> Q:
     if kind == "name":
         return Q(name__startswith=term)
     return Q()
+
+
+def prefix_count_q(term: str) -> Q:
+    """search_q for sizing a prefix search: initials by the first reading only, which an index-only
+    range counts (the second reading adds at most the few names that hold one)."""
+    term = normalize_term(term)
+    if search_kind(term) == "initials":
+        return Q(name_initials__startswith=term.lower())
+    return search_q(term)
 
 
 def search_notice(term: str) -> str:

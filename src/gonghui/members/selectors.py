@@ -23,7 +23,7 @@ from gonghui.orgs.selectors import org_get_visible, union_names
 from gonghui.stats.selectors import subtree_counts
 
 from .models import CURRENT_STATUSES, KEYSET_ID, TIER_DEPTHS, Member, MemberEvent, MemberStatus, NewEmploymentForm
-from .search import LAST4_ALONE_CAP, PREFIX_KINDS, SUFFIX_KINDS, search_kind, search_q
+from .search import LAST4_ALONE_CAP, PREFIX_KINDS, SUFFIX_KINDS, prefix_count_q, search_kind, search_q
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ def _is_rare_prefix(term: str) -> bool:
     """
     if search_kind(term) not in PREFIX_KINDS:
         return False
-    matches = Member.objects.filter(search_q(term)).order_by().values("id")[: RARE_PREFIX_MATCHES + 1]
+    matches = Member.objects.filter(prefix_count_q(term)).order_by().values("id")[: RARE_PREFIX_MATCHES + 1]
     return matches.count() <= RARE_PREFIX_MATCHES
 
 
@@ -315,8 +315,9 @@ def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> Qu
     if filters.join_date_to:
         qs = qs.filter(join_date__lte=filters.join_date_to)
     if kind == "last4":
-        # Four digits alone: the newest LAST4_ALONE_CAP matches only (members.search.search_notice).
-        qs = qs.filter(pk__in=Subquery(qs.order_by("-pk").values("pk")[:LAST4_ALONE_CAP]))
+        # Four digits alone: LAST4_ALONE_CAP matches only (members.search.search_notice), the first
+        # the last-four indexes give: ordered by id, PostgreSQL would walk the roll by id instead.
+        qs = qs.filter(pk__in=Subquery(qs.order_by().values("pk")[:LAST4_ALONE_CAP]))
     # The page's unions in a second query: a join here would run before the top-N sort, over
     # every matching row of the subtree.
     return qs.prefetch_related("org")
