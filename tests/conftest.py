@@ -192,3 +192,12 @@ def make_worker(phone: str = "13912345678", *, name: str = "", id_no: str = "", 
         worker.verified_at = timezone.now()
     worker.save()
     return worker
+
+
+@pytest.fixture(autouse=True)
+def fresh_schedule_known():
+    """Whether a year's holiday schedule is known is cached; each test starts from the database."""
+    from gonghui.core.workdays import forget_schedule
+
+    for year in range(2020, 2036):
+        forget_schedule(year)

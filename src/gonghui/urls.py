@@ -5,12 +5,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from .api import api
-from .views import home
+from .views import calendar_entry, home
 
 urlpatterns = [
     # The API first: its requests (the busiest, from apps and other systems) resolve at once.
     path("api/v1/", api.urls),
     path("", home, name="home"),
+    path("calendar/", calendar_entry, name="calendar_entry"),
     path("accounts/", include("gonghui.accounts.urls")),
     path("orgs/", include("gonghui.orgs.urls")),
     path("members/", include("gonghui.members.urls")),

@@ -15,6 +15,7 @@ from gonghui.demo import bulk, generator
 from gonghui.demo.generator import NationalPlanner, seed_dataset
 from gonghui.members.cards import allocate_card_numbers, card_number_for
 from gonghui.members.models import CURRENT_STATUSES, Member, MemberEvent, tier_ids
+from gonghui.members.search import search_keys
 from gonghui.members.services import TRACKED_FIELDS, member_create
 from gonghui.orgs.models import FederationLevel, Org, OrgKind
 from tests.conftest import member_data
@@ -39,7 +40,9 @@ def assert_roll_is_consistent(expected_members, *, registered=0):
         assert (facts.birth_date, facts.gender) == (m.birth_date, m.gender)
         assert m.id_number_hash == pii.keyed_hash(number)
         assert m.id_number_masked == mask_id_number(number)
-        assert m.name_initials == name_initials(m.name)
+        # The search columns, as every other path that writes members stores them.
+        keys = search_keys(name=m.name, phone=m.phone, id_number_masked=m.id_number_masked)
+        assert {k: getattr(m, k) for k in keys} == keys
         assert validate_uscc(m.employer_uscc) == m.employer_uscc
         assert m.org.kind in HOLDING
     assert MemberEvent.objects.filter(kind="imported").count() == expected_members - registered

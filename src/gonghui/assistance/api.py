@@ -17,7 +17,14 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
+from gonghui.core.api_schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DeadlineScheduleOut,
+    InputSchema,
+    PageParams,
+    deadline_schedule,
+)
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
 from gonghui.privacy.models import ConsentPurpose
@@ -151,12 +158,17 @@ class FileDetailOut(FileOut):
     verifying_org: int | None = Field(None, alias="verifying_org_id")
     return_reason: str
     notice_ends_at: dt.datetime | None
+    deadline_schedule: DeadlineScheduleOut
     last_reviewed_on: dt.date | None
     exit_reason: str
     exit_date: dt.date | None
     household: list[HouseholdOut]
     visits: list[VisitOut]
     events: list[AssistanceEventOut]
+
+    @staticmethod
+    def resolve_deadline_schedule(obj: HardshipFile) -> DeadlineScheduleOut:
+        return deadline_schedule(obj.notice_ends_at if obj.state == "in_notice" else None)
 
     @staticmethod
     def resolve_household(obj: HardshipFile) -> list[HouseholdMember]:

@@ -357,6 +357,7 @@ class FileEvent(models.Model):
         PAIRED = "paired", _("结对帮扶")
         UNPAIRED = "unpaired", _("结束结对")
         PAIRING_VISIT = "pairing_visit", _("帮扶走访")
+        DEADLINE_RECOUNTED = "deadline_recounted", _("按节假日安排重算期限")
 
     file = models.ForeignKey(HardshipFile, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -1195,3 +1195,31 @@ def _worker_state(file: HardshipFile) -> str:
     from .selectors import worker_state_text
 
     return worker_state_text(file)
+
+
+# ---- a year's holiday schedule entered (core.calendar_entry) ---------------------------------
+
+
+def deadlines_recount(*, recount) -> int:
+    """Move the end of the notices (公示) that ran into the newly entered year, with a line on
+    each file's timeline. Returns how many moved."""
+    moved = 0
+    in_notice = HardshipFile.objects.filter(state=FileState.IN_NOTICE, notice_ends_at__gte=recount.since)
+    for file in in_notice.select_for_update().order_by("pk"):
+        old = file.notice_ends_at
+        assert old is not None  # filtered on notice_ends_at__gte
+        new = recount.moved(old)
+        if new == old:
+            continue
+        file.notice_ends_at = new
+        file.save(update_fields=["notice_ends_at", "updated_at"])
+        _event(
+            file,
+            FileEvent.Kind.DEADLINE_RECOUNTED,
+            actor=recount.actor,
+            now=recount.now,
+            changes={"notice_ends_at": [old.isoformat(), new.isoformat()]},
+            note=recount.note(_("公示期"), old, new),
+        )
+        moved += 1
+    return moved

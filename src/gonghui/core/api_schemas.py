@@ -65,3 +65,22 @@ def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = T
     rows: list[Model]
     rows, next_cursor = keyset_page(qs, cursor=page.cursor, limit=page.limit, descending=descending)
     return {"items": rows, "next_cursor": next_cursor}
+
+
+class DeadlineScheduleOut(Schema):
+    """Whether a record's deadlines were counted with their year's official holiday schedule."""
+
+    known: bool = Field(
+        ..., description="期限所在年份的国务院节假日安排是否已录入；未录入时期限只按周末和元旦、劳动节、国庆节推算"
+    )
+    note: str | None = Field(
+        ..., description="未录入时在期限旁显示的说明，如“2027 年节假日安排未录入，期限按周末推算……”"
+    )
+
+
+def deadline_schedule(*deadlines: Any) -> DeadlineScheduleOut:
+    """The `deadline_schedule` field of a record with these deadlines (None ones are skipped)."""
+    from .workdays import schedule_note
+
+    note = schedule_note(*deadlines)
+    return DeadlineScheduleOut(known=note is None, note=note)

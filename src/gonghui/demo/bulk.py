@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from gonghui.core import pii
 from gonghui.core.idcard import build_id_number, mask_id_number
-from gonghui.core.pinyin import name_initials
+from gonghui.core.pinyin import person_initials
 from gonghui.core.treepath import STEP_LEN
 from gonghui.members.cards import card_number_for, reserve_card_sequence
 from gonghui.members.models import TIER_DEPTHS, Member, MemberEvent, MemberStatus
@@ -90,6 +90,9 @@ MEMBER_COLUMNS = (
     "transferred_from_id",
     "created_at",
     "updated_at",
+    "name_initials_alt",
+    "phone_last4",
+    "id_last4",
 )
 
 
@@ -144,7 +147,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28) + dt.timedelta(days=1)
 
 
-_INITIALS: dict[str, str] = {}  # per worker process, across chunks: names repeat a lot
+_INITIALS: dict[str, tuple[str, str]] = {}  # per worker process, across chunks: names repeat a lot
 
 
 def generate_chunk(task: ChunkTask) -> tuple[int, Any, dict[int, int]]:
@@ -235,9 +238,11 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any, dict[int, int]]:
             if rand() < spec.p_nef:
                 form = forms[bisect.bisect_right(forms_cum, rand() * forms_cum[-1])][0]
             phone = choice(data.MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}" if rand() < 0.97 else ""
-            ini = initials.get(name)
-            if ini is None:
-                ini = initials[name] = name_initials(name)
+            readings = initials.get(name)
+            if readings is None:
+                readings = initials[name] = person_initials(name)
+            ini, ini_alt = readings
+            phone4, id4 = phone[-4:], number[-4:]
             mid += 1
             card_number = card_number_for(card)
             card += 1
@@ -247,14 +252,15 @@ def generate_chunk(task: ChunkTask) -> tuple[int, Any, dict[int, int]]:
                 out.append(
                     f"{mid}\t{name}\t{ini}\tresident_id\t{encrypted}\t{hashed}\t{masked}\t{gender}\t{birth}\t{phone}\t"
                     f"{ethnicity}\t{education}\t{employer_name}\t{employer_uscc}\t{spec.org_id}\t{tiers}\t{join}\t"
-                    f"{card_number}\t{status}\t{'t' if migrant else 'f'}\t{form}\t\\N\t{now}\t{now}{extra_text}\n"
+                    f"{card_number}\t{status}\t{'t' if migrant else 'f'}\t{form}\t\\N\t{now}\t{now}\t{ini_alt}\t{phone4}\t{id4}"
+                    f"{extra_text}\n"
                 )
             else:
                 out.append(
                     (
                         mid, name, ini, "resident_id", encrypted, hashed, masked, gender, birth.isoformat(), phone,
                         ethnicity, education, employer_name, employer_uscc, spec.org_id, *tier_values, join.isoformat(),
-                        card_number, status, migrant, form, None, now, now, *task.extra,
+                        card_number, status, migrant, form, None, now, now, ini_alt, phone4, id4, *task.extra,
                     )
                 )  # fmt: skip
         if held:

@@ -35,7 +35,7 @@ from faker import Faker
 from gonghui.core import pii
 from gonghui.core.checksums import USCC_CHARSET
 from gonghui.core.idcard import build_id_number
-from gonghui.core.pinyin import name_initials
+from gonghui.core.pinyin import name_initials, person_initials
 from gonghui.core.regions import county_codes_under, region_full_name
 from gonghui.core.treepath import STEP_LEN, step, step_number
 from gonghui.core.uscc import build_uscc
@@ -720,7 +720,7 @@ def _write_orgs(plans: list[OrgPlan], *, root_path: str, actor) -> list[Org]:
     return orgs
 
 
-_initials = lru_cache(maxsize=65536)(name_initials)
+_initials = lru_cache(maxsize=65536)(person_initials)
 
 
 def _write_members(planner: Planner, orgs: list[Org], *, actor, note: str, chunk_size: int) -> Counter[int]:
@@ -752,7 +752,8 @@ def _write_members(planner: Planner, orgs: list[Org], *, actor, note: str, chunk
                 tier2_id=tiers[org.pk][0],
                 tier3_id=tiers[org.pk][1],
                 name=plan.name,
-                name_initials=_initials(plan.name),
+                name_initials=_initials(plan.name)[0],
+                name_initials_alt=_initials(plan.name)[1],
                 id_type=IdType.RESIDENT_ID,
                 phone=plan.phone,
                 ethnicity=plan.ethnicity,
@@ -767,6 +768,7 @@ def _write_members(planner: Planner, orgs: list[Org], *, actor, note: str, chunk
                 new_employment_form=plan.new_employment_form,
             )
             apply_id_number(member, {"id_number": plan.id_number, "birth_date": plan.birth_date, "gender": plan.gender})
+            member.phone_last4, member.id_last4 = plan.phone[-4:], member.id_number_masked[-4:]
             members.append(member)
             if plan.status in CURRENT_STATUSES:
                 current[org.pk] += 1

@@ -13,7 +13,15 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.accounts.permissions import require_read
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, keyset_envelope
+from gonghui.core.api_schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DeadlineScheduleOut,
+    InputSchema,
+    PageParams,
+    deadline_schedule,
+    keyset_envelope,
+)
 from gonghui.core.errors import NotFound
 from gonghui.core.phone import mask_mobile
 from gonghui.members.selectors import member_get_visible
@@ -100,6 +108,11 @@ class ApplicationOut(Schema):
     decided_at: dt.datetime | None
     member: int | None = Field(..., description="批准后创建的会员记录 id")
     card_number: str = Field(..., description="批准后的会员卡号")
+    deadline_schedule: DeadlineScheduleOut
+
+    @staticmethod
+    def resolve_deadline_schedule(obj: JoinApplication) -> DeadlineScheduleOut:
+        return deadline_schedule(obj.due_at if obj.is_pending else None)
 
     @staticmethod
     def resolve_org(obj: JoinApplication) -> int:

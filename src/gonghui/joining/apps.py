@@ -6,3 +6,10 @@ class JoiningConfig(AppConfig):
     name = "gonghui.joining"
     label = "joining"
     verbose_name = _("入会与接转申请")
+
+    def ready(self) -> None:
+        from gonghui.core.calendar_entry import register_deadline_recount
+
+        from .services import deadlines_recount
+
+        register_deadline_recount(deadlines_recount)

@@ -247,6 +247,7 @@ class JoiningEvent(models.Model):
         REJECTED = "rejected", _("不予批准")
         WITHDRAWN = "withdrawn", _("撤回")
         FLAGGED = "flagged", _("超期提醒")
+        DEADLINE_RECOUNTED = "deadline_recount", _("按节假日安排重算期限")
 
     application = models.ForeignKey(
         JoinApplication, null=True, blank=True, on_delete=models.CASCADE, related_name="events"

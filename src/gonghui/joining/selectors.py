@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +21,7 @@ from gonghui.core.regions import DIVISION_DATA
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
-from gonghui.orgs.selectors import org_get_visible
+from gonghui.orgs.selectors import org_get_visible, org_name_q
 from gonghui.portal.models import WorkerAccount
 
 from .models import (
@@ -83,7 +83,7 @@ def union_search(*, q: str = "", region: str = "", no_union: bool = False, limit
     if prefix:
         qs = qs.filter(region_code__startswith=prefix)
     if q:
-        qs = qs.filter(Q(name__startswith=q) | Q(name_initials__startswith=q.lower()) | Q(name__contains=q))
+        qs = qs.filter(org_name_q(q))
     return list(qs.order_by("kind", "name")[:limit])
 
 

@@ -703,3 +703,29 @@ def transfer_request_cancel_by_officer(
     if request.channel != TransferChannel.OFFICER or not transfer_sendable(actor=actor, request=request):
         raise Forbidden(_("只有发起接转的转出工会可以撤回"))
     return _cancel(request, by=actor, now=now or timezone.now())
+
+
+# ---- a year's holiday schedule entered (core.calendar_entry) ---------------------------------
+
+
+def deadlines_recount(*, recount) -> int:
+    """Move the pending applications' decision deadlines that ran into the newly entered year,
+    with a history line on each. Returns how many moved."""
+    moved = 0
+    pending = JoinApplication.objects.filter(state=JoinState.SUBMITTED, due_at__gte=recount.since)
+    for application in pending.select_for_update().order_by("pk"):
+        old = application.due_at
+        new = recount.moved(old)
+        if new == old:
+            continue
+        application.due_at = new
+        application.save(update_fields=["due_at", "updated_at"])
+        _event(
+            kind=JoiningEvent.Kind.DEADLINE_RECOUNTED,
+            actor=recount.actor,
+            note=recount.note(_("办理期限"), old, new),
+            now=recount.now,
+            application=application,
+        )
+        moved += 1
+    return moved

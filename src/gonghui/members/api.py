@@ -135,7 +135,12 @@ class MemberPage(Schema):
 
 
 class MemberListParams(Schema):
-    q: str = Field("", description="搜索框：姓名（前缀）、拼音首字母（zs 找到张三）、手机号、完整证件号码、会员卡号")
+    q: str = Field(
+        "",
+        description="搜索框：姓名（前缀）、拼音首字母（zs 找到张三；多音字姓氏两种读法都可，曾国藩 zgf 或 cgf）、"
+        "手机号、完整证件号码、会员卡号、列表中复制的掩码（145****8038、110105********1234）、"
+        "姓名或首字母加手机号/证件号后四位（张三8038、zs8038）；只输入后四位时最多返回 20 人。空格和全角字符忽略",
+    )
     org: int | None = Field(None, description="工会 id：该工会及其全部下级的会员")
     status: MemberStatusValue | None = Field(None, description=_STATUS_HELP)
     is_migrant_worker: bool | None = Field(None, description="是否农民工")

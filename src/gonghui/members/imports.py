@@ -46,7 +46,7 @@ from gonghui.core.errors import DomainError
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 from gonghui.core.exports import XlsxExport, register_export
 from gonghui.core.idcard import build_id_number, mask_id_number
-from gonghui.core.pinyin import name_initials
+from gonghui.core.pinyin import person_initials
 from gonghui.core.spreadsheets import (
     ReaderDied,
     SpreadsheetLimits,
@@ -519,15 +519,15 @@ class _RowContext:
     language: str
 
 
-_initials_cache: dict[str, str] = {}
+_initials_cache: dict[str, tuple[str, str]] = {}
 
 
-def _initials(name: str) -> str:
+def _initials(name: str) -> tuple[str, str]:
     ini = _initials_cache.get(name)
     if ini is None:
         if len(_initials_cache) > 200_000:
             _initials_cache.clear()
-        ini = _initials_cache[name] = name_initials(name)
+        ini = _initials_cache[name] = person_initials(name)
     return ini
 
 
@@ -539,7 +539,10 @@ def _prepare(cleaned: dict[str, Any], digest: str, ctx: _RowContext) -> tuple:
     v["id_number_encrypted"] = pii.encrypt(number)
     v["id_number_hash"] = digest
     v["id_number_masked"] = mask_id_number(number)
-    v["name_initials"] = _initials(v["name"])
+    # The search columns, as members.search.search_keys computes them (initials cached by name).
+    v["name_initials"], v["name_initials_alt"] = _initials(v["name"])
+    v["phone_last4"] = v["phone"][-4:] if len(v["phone"] or "") >= 4 else ""
+    v["id_last4"] = v["id_number_masked"][-4:] if len(v["id_number_masked"]) > 10 else ""
     if ctx.iso_dates:
         for key in ("birth_date", "join_date"):
             if v[key] is not None:

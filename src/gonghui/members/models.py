@@ -78,7 +78,10 @@ class Member(models.Model):
     """
 
     name = models.CharField(_("姓名"), max_length=64)
+    # Pinyin initials by the surname's own reading (曾国藩 zgf), and the everyday reading where it
+    # differs (cgf), else "": officers type either (members.search; core.pinyin.person_initials).
     name_initials = models.CharField(max_length=32, editable=False)
+    name_initials_alt = models.CharField(max_length=32, blank=True, default="", editable=False)
     id_type = models.CharField(_("证件类型"), max_length=24, choices=IdType.choices, default=IdType.RESIDENT_ID)
     id_number_encrypted = models.CharField(max_length=128, editable=False)
     id_number_hash = models.CharField(max_length=64, editable=False)
@@ -86,6 +89,10 @@ class Member(models.Model):
     gender = models.CharField(_("性别"), max_length=8, choices=Gender.choices, editable=False)
     birth_date = models.DateField(_("出生日期"), editable=False)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    # The last four digits of the phone and of the ID number, for "…8038" searches: what the masked
+    # display shows anyway (138****8038, 110105********8038), so kept in clear.
+    phone_last4 = models.CharField(max_length=4, blank=True, default="", editable=False)
+    id_last4 = models.CharField(max_length=4, blank=True, default="", editable=False)
     ethnicity = models.CharField(_("民族"), max_length=16, choices=ETHNICITY_CHOICES, default="汉族")
     education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
     employer_name = models.CharField(_("工作单位"), max_length=128, blank=True)
@@ -169,6 +176,16 @@ class Member(models.Model):
                 name="member_initials_prefix",
                 opclasses=["varchar_pattern_ops", "int8_ops"],
             ),
+            # The everyday reading of polyphonic surnames: set on few rows, so only those are indexed.
+            PrefixSearchIndex(
+                fields=["name_initials_alt", "id"],
+                name="member_initials_alt_prefix",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+                condition=~models.Q(name_initials_alt=""),
+            ),
+            # Last four digits: about one member in ten thousand per value, read and then scoped.
+            models.Index(fields=["phone_last4"], name="member_phone_last4"),
+            models.Index(fields=["id_last4"], name="member_id_last4"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["card_number"], name="member_card_number_unique"),

@@ -16,7 +16,6 @@ from gonghui.accounts.services import audit
 from gonghui.core import pii
 from gonghui.core.errors import Conflict, InvalidInput
 from gonghui.core.idcard import mask_id_number
-from gonghui.core.pinyin import name_initials
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
@@ -24,6 +23,7 @@ from gonghui.stats.services import MemberState, apply_deltas, apply_many, member
 
 from .cards import allocate_card_numbers
 from .models import CURRENT_STATUSES, TIER_DEPTHS, Member, MemberEvent, MemberStatus, Transfer
+from .search import search_keys
 from .selectors import member_current_elsewhere, member_get_visible
 from .validation import clean_member_input
 
@@ -90,6 +90,13 @@ def apply_id_number(member: Member, cleaned: dict[str, Any]) -> None:
     member.gender = cleaned["gender"]
 
 
+def _set_search_keys(member: Member) -> None:
+    for field, value in search_keys(
+        name=member.name, phone=member.phone, id_number_masked=member.id_number_masked
+    ).items():
+        setattr(member, field, value)
+
+
 def _snapshot(member: Member) -> dict[str, Any]:
     return {f: getattr(member, f) for f in TRACKED_FIELDS}
 
@@ -117,7 +124,7 @@ def member_create(*, actor, data: dict[str, Any]) -> Member:
         if field not in ("id_number", "birth_date", "gender"):
             setattr(member, field, value)
     apply_id_number(member, cleaned)
-    member.name_initials = name_initials(member.name)
+    _set_search_keys(member)
     holder = member_current_elsewhere(id_number_hash=member.id_number_hash)
     if holder:
         raise duplicate_member_error(actor=actor, holder=holder)
@@ -164,7 +171,7 @@ def member_update(*, actor, member: Member, data: dict[str, Any]) -> Member:
     join_date = member.join_date
     if join_date <= member.birth_date:
         raise InvalidInput(_("入会日期应晚于出生日期"), fields={"join_date": [_("入会日期应晚于出生日期")]})
-    member.name_initials = name_initials(member.name)
+    _set_search_keys(member)
     changes = _diff(before, _snapshot(member))
     if not changes and "id_number" not in cleaned:
         return member

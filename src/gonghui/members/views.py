@@ -22,6 +22,7 @@ from gonghui.web import client_ip, is_htmx, officer_view, run_service
 from . import exports, imports, services
 from .forms import ImportForm, MemberFilterForm, MemberForm, StatusForm, TransferForm, status_actions_for
 from .models import Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm
+from .search import search_notice
 from .selectors import member_get_visible, member_history, member_list_visible_to
 
 PAGE_SIZE = 50
@@ -72,6 +73,7 @@ def member_list(request):
         "picked": form.picked_org("org"),
         "rows": member_rows(rows),
         "error": error,
+        "notice": search_notice(filters.q),
         "first_page": not cursor,
         "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{_query(params)}",

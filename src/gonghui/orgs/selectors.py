@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,6 +19,8 @@ from gonghui.core.errors import NotFound
 from gonghui.core.treepath import STEP_LEN, subtree_q
 
 from .models import TERM_DUE_DAYS, Org, OrgEvent
+
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,15 @@ def org_get_visible(*, actor, org_id: int | str) -> Org:
         raise NotFound(_("工会组织不存在")) from None
 
 
+def org_name_q(term: str) -> Q:
+    """A union picker's match: any part of the name, or the pinyin initials of any part of it
+    (杭州丰安包装有限公司 by 丰安, by hzfa… and by fabz). Initials inside the name need two letters
+    (one would match most unions); a single letter matches the start only."""
+    initials = term.lower()
+    within = Q(name_initials__contains=initials) if len(initials) >= 2 else Q(name_initials__startswith=initials)
+    return Q(name__contains=term) | within
+
+
 def org_list_visible_to(*, actor, filters: OrgFilters | None = None) -> QuerySet[Org]:
     filters = filters or OrgFilters()
     qs = org_qs_visible_to(actor=actor)
@@ -53,10 +66,8 @@ def org_list_visible_to(*, actor, filters: OrgFilters | None = None) -> QuerySet
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(name__startswith=term) | Q(name__contains=term) | Q(code=term) | Q(name_initials__startswith=term.lower())
-        )
+        term = _SPACES.sub("", unicodedata.normalize("NFKC", filters.q))
+        qs = qs.filter(org_name_q(term) | Q(code=term))
     today = timezone.localdate()
     if filters.term == "overdue":
         qs = qs.filter(term_end__lt=today)

@@ -18,7 +18,14 @@ from ninja.files import UploadedFile
 from ninja.params import FileEx, P
 
 from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams
+from gonghui.core.api_schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    DeadlineScheduleOut,
+    InputSchema,
+    PageParams,
+    deadline_schedule,
+)
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.portal.web import require_worker
@@ -84,10 +91,15 @@ class RequestOut(Schema):
     resolve_due_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
+    deadline_schedule: DeadlineScheduleOut
 
     @staticmethod
     def resolve_handling_org(obj: ServiceRequest) -> int:
         return obj.handling_org_id
+
+    @staticmethod
+    def resolve_deadline_schedule(obj: ServiceRequest) -> DeadlineScheduleOut:
+        return deadline_schedule(obj.accept_due_at, obj.resolve_due_at)
 
     @staticmethod
     def resolve_handling_org_name(obj: ServiceRequest) -> str:
@@ -164,6 +176,11 @@ class DispatchOut(Schema):
     due_at: dt.datetime | None
     report: str
     reported_at: dt.datetime | None
+    deadline_schedule: DeadlineScheduleOut
+
+    @staticmethod
+    def resolve_deadline_schedule(obj: Dispatch) -> DeadlineScheduleOut:
+        return deadline_schedule(obj.due_at)
 
     @staticmethod
     def resolve_from_org(obj: Dispatch) -> int:

@@ -14,7 +14,14 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, XLSX_CONTENT_TYPE, InputSchema
+from gonghui.core.api_schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    XLSX_CONTENT_TYPE,
+    DeadlineScheduleOut,
+    InputSchema,
+    deadline_schedule,
+)
 from gonghui.core.errors import InvalidInput
 from gonghui.core.exports import xlsx_response
 from gonghui.portal.web import require_worker
@@ -285,6 +292,11 @@ class OverdueItemOut(Schema):
     escalation_level: int
     escalated_to_name: str | None
     is_major_incident: bool
+    deadline_schedule: DeadlineScheduleOut
+
+    @staticmethod
+    def resolve_deadline_schedule(obj) -> DeadlineScheduleOut:
+        return deadline_schedule(obj.accept_due_at, obj.resolve_due_at)
 
     @staticmethod
     def resolve_handling_org(obj) -> int:

@@ -251,6 +251,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("上传附件")
     ESCALATED = "escalated", _("超期督办")
     MAJOR_INCIDENT = "major_incident", _("重大劳动事件报告")
+    DEADLINE_RECOUNTED = "deadline_recounted", _("按节假日安排重算期限")
     # Casework (casework.py records these through record_event).
     LEGAL_AID = "legal_aid", _("法律援助")
     MEDIATION = "mediation", _("劳动争议调解")

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -989,3 +989,59 @@ def escalate_overdue(*, now: dt.datetime | None = None, batch: int = 500) -> int
                 )
                 raised += 1
     return raised
+
+
+# ---- a year's holiday schedule entered (core.calendar_entry) ---------------------------------
+
+
+def deadlines_recount(*, recount) -> int:
+    """Move the open accept/resolve and dispatch deadlines that ran into the newly entered year;
+    a timeline line on each request that moved. Returns how many deadlines moved."""
+    moved = 0
+    open_requests = ServiceRequest.objects.filter(
+        Q(state__in=AWAITING_ACCEPTANCE, accept_due_at__gte=recount.since)
+        | Q(state__in=BEING_HANDLED, resolve_due_at__gte=recount.since)
+    )
+    for request in open_requests.select_for_update().order_by("pk"):
+        if request.state in AWAITING_ACCEPTANCE:
+            field, label = "accept_due_at", _("受理期限")
+        else:
+            field, label = "resolve_due_at", _("办结期限")
+        old = getattr(request, field)
+        assert old is not None  # filtered on the field
+        new = recount.moved(old)
+        if new == old:
+            continue
+        setattr(request, field, new)
+        request.save(update_fields=[field, "updated_at"])
+        record_event(
+            request=request,
+            actor=recount.actor,
+            kind=EventKind.DEADLINE_RECOUNTED,
+            note=recount.note(label, old, new),
+            data={"field": field, "from": old.isoformat(), "to": new.isoformat()},
+            org=request.handling_org,
+            now=recount.now,
+        )
+        moved += 1
+    dispatches = Dispatch.objects.filter(reported_at__isnull=True, due_at__gte=recount.since)
+    for dispatch in dispatches.select_for_update().select_related("request").order_by("pk"):
+        old = dispatch.due_at
+        assert old is not None  # filtered on due_at__gte
+        new = recount.moved(old)
+        if new == old:
+            continue
+        dispatch.due_at = new
+        dispatch.save(update_fields=["due_at"])
+        record_event(
+            request=dispatch.request,
+            actor=recount.actor,
+            kind=EventKind.DEADLINE_RECOUNTED,
+            note=recount.note(_("交办反馈期限（%(org)s）") % {"org": dispatch.to_org.name}, old, new),
+            data={"field": "dispatch.due_at", "dispatch": dispatch.pk, "from": old.isoformat(), "to": new.isoformat()},
+            org=dispatch.from_org,
+            visible_to_worker=False,
+            now=recount.now,
+        )
+        moved += 1
+    return moved
