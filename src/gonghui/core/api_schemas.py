@@ -6,13 +6,15 @@ shape and the list envelope are written once.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
-from .pagination import MAX_LIMIT, keyset_page
+from .pagination import MAX_LIMIT, ROW_ID_MAX, keyset_page
 
 DEFAULT_LIMIT = 50
 
@@ -31,13 +33,48 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+# ---- bounds every number, date and text of the API must keep (what the database columns hold) ----
+INT32_MAX = 2**31 - 1  # IntegerField on PostgreSQL
+
+Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
+PositiveInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]  # PositiveIntegerField
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]  # an object id (path, query or body)
+Year = Annotated[int, Field(ge=2000, le=2100)]  # a working year (campaigns, figures, standards)
+BirthYear = Annotated[int, Field(ge=1900, le=2100)]
+# Dates a person, a case or a plan can have: date arithmetic (deadlines, ages) stays inside Python's range.
+Date = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))]
+DateTime = Annotated[
+    dt.datetime,
+    Field(ge=dt.datetime(1900, 1, 1, tzinfo=dt.UTC), le=dt.datetime(2100, 12, 31, tzinfo=dt.UTC)),
+]
+
+
+def _money(max_digits: int) -> Any:
+    return Annotated[Decimal, Field(ge=0, max_digits=max_digits, decimal_places=2)]
+
+
+# Yuan amounts, as their columns hold them: DecimalField(max_digits=N, decimal_places=2).
+Money = _money(12)  # medical aid, casework
+Money8 = _money(8)  # living standards (元/人·月)
+Money10 = _money(10)  # incomes and help in hardship files
+Money14 = _money(14)  # campaign budgets and grants
+
+
+def Text(max_length: int) -> Any:
+    """A string of at most `max_length` characters (the column's max_length)."""
+    return Annotated[str, Field(max_length=max_length)]
+
+
 ERROR_DESCRIPTIONS = {
     400: "请求格式不正确（JSON 无法解析、参数类型或取值不符合约定）",
     401: "未登录或 API 令牌无效",
     403: "无权执行此操作（如只读账号修改数据），或会话请求缺少 CSRF 令牌",
     404: "对象不存在或不在本账号的数据范围内",
     409: "与现有数据冲突（如 duplicate_member、duplicate_code）",
+    413: "请求体过大",
     422: "取值不符合业务规则，fields 中逐项说明",
+    500: "服务器内部错误（已记录日志）",
+    503: "数据库暂时不可用，请按 Retry-After 秒数后重试",
 }
 
 

@@ -18,10 +18,16 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
 
 
+ROW_ID_MAX = 2**63 - 1  # a cursor is a row id: past this, SQLite cannot even compare it
+
+
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        last_id = int(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not 0 <= last_id <= ROW_ID_MAX:
+            raise ValueError(last_id)
+        return last_id
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput(_("分页游标无效"), code="bad_cursor", fields={"cursor": [_("分页游标无效")]}) from None
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.accounts.permissions import require_read
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, keyset_envelope
+from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, RowId, keyset_envelope
 from gonghui.core.errors import NotFound
 from gonghui.core.phone import mask_mobile
 from gonghui.members.selectors import member_get_visible
@@ -66,7 +66,7 @@ class InviteLookupOut(Schema):
 
 
 class ApplicationIn(InputSchema):
-    org: int | None = Field(None, description="申请加入的工会 id（与 invite_code 二选一）")
+    org: RowId | None = Field(None, description="申请加入的工会 id（与 invite_code 二选一）")
     invite_code: str | None = Field(None, description="工会的入会邀请码（二维码链接 /m/join/u/<邀请码>/ 中的一段）")
     phone: str = Field("", description="联系电话；不填则用账号手机号")
     ethnicity: str = Field("汉族", description="民族，如 汉族")
@@ -136,14 +136,14 @@ class RejectIn(InputSchema):
 
 
 class JoiningTransferIn(InputSchema):
-    to_org: int | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
+    to_org: RowId | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
     invite_code: str | None = Field(None, description="转入工会的入会邀请码")
     reason: str = Field("", description="接转原因")
 
 
 class OfficerTransferIn(InputSchema):
-    member: int = Field(..., description="会员 id（本账号管辖范围内）")
-    to_org: int = Field(..., description="转入工会 id（本账号管辖范围外；范围内请直接办理会员接转）")
+    member: RowId = Field(..., description="会员 id（本账号管辖范围内）")
+    to_org: RowId = Field(..., description="转入工会 id（本账号管辖范围外；范围内请直接办理会员接转）")
     reason: str = Field("", description="接转原因")
 
 
@@ -242,13 +242,13 @@ class PromptPage(Schema):
 
 class PromptIn(InputSchema):
     state: PromptStateValue
-    founded_org: int | None = Field(None, description="已建会时可关联新建的基层工会 id")
+    founded_org: RowId | None = Field(None, description="已建会时可关联新建的基层工会 id")
     note: str = Field("", description="备注")
 
 
 class ApplicationListParams(PageParams):
     state: JoinStateValue | None = Field(None, description=_JOIN_STATE_HELP)
-    org: int | None = Field(None, description="工会 id：该工会及其全部下级")
+    org: RowId | None = Field(None, description="工会 id：该工会及其全部下级")
     overdue: bool = Field(False, description="只看超期未审批的")
 
 
@@ -324,7 +324,7 @@ def get_my_applications(request, page: Query[PageParams]):
 @router.get(
     "/my/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="我的一份入会申请"
 )
-def get_my_application(request, application_id: int):
+def get_my_application(request, application_id: RowId):
     worker = require_worker(request.user)
     return selectors.worker_application_get(worker=worker, application_id=application_id)
 
@@ -334,7 +334,7 @@ def get_my_application(request, application_id: int):
     response={200: ApplicationOut, **WRITE_ERRORS},
     summary="撤回待审批的入会申请（职工）",
 )
-def post_my_application_withdraw(request, application_id: int):
+def post_my_application_withdraw(request, application_id: RowId):
     worker = require_worker(request.user)
     application = selectors.worker_application_get(worker=worker, application_id=application_id)
     return services.application_withdraw(worker=worker, application=application)
@@ -359,7 +359,7 @@ def get_my_transfers(request, page: Query[PageParams]):
     response={200: JoiningTransferOut, **WRITE_ERRORS},
     summary="撤回接转申请（职工）",
 )
-def post_my_transfer_cancel(request, request_id: int):
+def post_my_transfer_cancel(request, request_id: RowId):
     worker = require_worker(request.user)
     found = selectors.worker_transfer_get(worker=worker, request_id=request_id)
     return services.transfer_request_cancel_by_worker(worker=worker, request=found)
@@ -376,7 +376,7 @@ def get_applications(request, params: Query[ApplicationListParams]):
 
 
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="一份入会申请")
-def get_application(request, application_id: int):
+def get_application(request, application_id: RowId):
     return selectors.application_get_visible(actor=request.user, application_id=application_id)
 
 
@@ -385,7 +385,7 @@ def get_application(request, application_id: int):
     response={200: ApplicationOut, **WRITE_ERRORS},
     summary="批准入会（创建会员并分配会员卡号）",
 )
-def post_application_approve(request, application_id: int):
+def post_application_approve(request, application_id: RowId):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
     return services.application_approve(actor=request.user, application=application)
 
@@ -393,7 +393,7 @@ def post_application_approve(request, application_id: int):
 @router.post(
     "/applications/{application_id}/reject", response={200: ApplicationOut, **WRITE_ERRORS}, summary="不予批准入会"
 )
-def post_application_reject(request, application_id: int, payload: RejectIn):
+def post_application_reject(request, application_id: RowId, payload: RejectIn):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
     return services.application_reject(actor=request.user, application=application, reason=payload.reason)
 
@@ -415,14 +415,14 @@ def post_transfer(request, payload: OfficerTransferIn):
 
 
 @router.get("/transfers/{request_id}", response={200: JoiningTransferOut, **READ_ERRORS}, summary="一份接转申请")
-def get_transfer(request, request_id: int):
+def get_transfer(request, request_id: RowId):
     return selectors.transfer_get_visible(actor=request.user, request_id=request_id)
 
 
 @router.post(
     "/transfers/{request_id}/approve", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会同意接转"
 )
-def post_transfer_approve(request, request_id: int):
+def post_transfer_approve(request, request_id: RowId):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_approve(actor=request.user, request=found)
 
@@ -430,7 +430,7 @@ def post_transfer_approve(request, request_id: int):
 @router.post(
     "/transfers/{request_id}/reject", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会不予批准接转"
 )
-def post_transfer_reject(request, request_id: int, payload: RejectIn):
+def post_transfer_reject(request, request_id: RowId, payload: RejectIn):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_reject(actor=request.user, request=found, reason=payload.reason)
 
@@ -438,13 +438,13 @@ def post_transfer_reject(request, request_id: int, payload: RejectIn):
 @router.post(
     "/transfers/{request_id}/cancel", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转出工会撤回接转申请"
 )
-def post_transfer_cancel(request, request_id: int):
+def post_transfer_cancel(request, request_id: RowId):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_cancel_by_officer(actor=request.user, request=found)
 
 
 @router.get("/orgs/{org_id}/invite", response={200: InviteOut, **READ_ERRORS}, summary="工会的入会邀请码")
-def get_org_invite(request, org_id: int):
+def get_org_invite(request, org_id: RowId):
     org, invite = selectors.invite_for(actor=request.user, org_id=org_id)
     if invite is None:
         from django.utils.translation import gettext as _
@@ -463,7 +463,7 @@ def get_org_invite(request, org_id: int):
     response={200: InviteOut, **WRITE_ERRORS},
     summary="生成新的入会邀请码（原邀请码作废）",
 )
-def post_org_invite_regenerate(request, org_id: int):
+def post_org_invite_regenerate(request, org_id: RowId):
     org = org_get_visible(actor=request.user, org_id=org_id)
     invite = services.invite_regenerate(actor=request.user, org=org)
     return {
@@ -481,7 +481,7 @@ def get_prompts(request, params: Query[PromptListParams]):
 
 
 @router.patch("/prompts/{prompt_id}", response={200: PromptOut, **WRITE_ERRORS}, summary="处理建会提示")
-def patch_prompt(request, prompt_id: int, payload: PromptIn):
+def patch_prompt(request, prompt_id: RowId, payload: PromptIn):
     prompt = selectors.prompt_get_visible(actor=request.user, prompt_id=prompt_id)
     founded = org_get_visible(actor=request.user, org_id=payload.founded_org) if payload.founded_org else None
     return services.prompt_decide(
