@@ -181,12 +181,31 @@ def _errors_in_shape(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
+            nul_fields = _fields_with_nul(request, kwargs)
+            if nul_fields:
+                message = _("不能包含空字符（NUL）")
+                return error_response(
+                    request, 400, "bad_request", _("请求格式不正确"), {name: [message] for name in nul_fields}
+                )
             return view(request, *args, **kwargs)
         except Exception as exc:
             return api.on_exception(request, exc)
 
     wrapper.csrf_exempt = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def _fields_with_nul(request, path_params: dict) -> list[str]:
+    """Path, query and form values holding a NUL character, which PostgreSQL cannot store or compare
+    (JSON bodies are checked by core.api_schemas.InputSchema)."""
+    names = [name for name, value in path_params.items() if "\x00" in str(value)]
+    for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        names += [key.replace("\x00", "") or "non_field" for key, values in params.lists() if _has_nul(key, values)]
+    return names
+
+
+def _has_nul(key: str, values: list) -> bool:
+    return "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values)
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -264,6 +283,8 @@ def _schema_error_message(err: dict) -> str:
         return _("最多保留%(max)s位小数") % {"max": ctx.get("decimal_places", "")}
     if kind == "decimal_max_digits":
         return _("数字不能超过%(max)s位") % {"max": ctx.get("max_digits", "")}
+    if kind == "value_error" and str(ctx.get("error", "")) == "nul":
+        return _("不能包含空字符（NUL）")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _("应为 JSON 对象")
     return _("格式不正确：%(msg)s") % {"msg": err.get("msg", "")}

@@ -158,3 +158,23 @@ def test_while_the_database_is_away_the_api_answers_503_with_retry_after(databas
     assert token_read.json() == error("database_unavailable", "数据库暂时不可用，请稍后重试")
     assert unknown_route.status_code == 404  # answering needs no database
     assert unknown_route.json() == error("not_found", "接口不存在")
+
+
+def test_a_nul_character_is_400_on_every_database(tree, api_as):
+    """PostgreSQL can neither store nor compare text holding NUL: it used to be a 500 there."""
+    api = api_as(tree.officer_a)
+    nul = ["不能包含空字符（NUL）"]
+
+    query = api.get("/members", {"q": "a\x00b"})
+    body = api.post("/members", {**member_data(tree.union_a1), "employer_name": "a\x00b"})
+    nested = api.post("/campaigns", {"type": "spring_warmth", "name": "x", "organiser": tree.district_a.pk,
+                                     "year": 2026, "starts_on": "2026-01-01", "ends_on": "2026-02-01", "budget": "1",
+                                     "standards": {"levels": {"deep\x00": "1"}}})  # fmt: skip
+
+    assert query.status_code == 400
+    assert query.json() == error("bad_request", "请求格式不正确", {"q": nul})
+    assert body.status_code == 400
+    assert body.json() == error("bad_request", "请求格式不正确", {"employer_name": nul})
+    assert nested.status_code == 400
+    assert nested.json()["error"]["fields"] == {"standards": nul}
+    assert Member.objects.count() == 0

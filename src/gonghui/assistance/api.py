@@ -259,7 +259,7 @@ class ExitIn(InputSchema):
 
 
 class FileListParams(Schema):
-    q: str = Field("", description="姓名（前缀）或完整证件号码（按密钥哈希匹配）")
+    q: str = Field("", max_length=100, description="姓名（前缀）或完整证件号码（按密钥哈希匹配）")
     org: RowId | None = Field(None, description="工会 id：该工会及其下级")
     level: LevelValue | None = None
     state: StateValue | None = None

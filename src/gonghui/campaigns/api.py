@@ -359,7 +359,7 @@ class CampaignListParams(Schema):
     year: Year | None = None
     type: TypeValue | None = None
     state: CampaignStateValue | None = None
-    q: str = Field("", description="名称包含")
+    q: str = Field("", max_length=100, description="名称包含")
     org: RowId | None = Field(None, description="该工会（须在数据范围内）组织或参与的活动")
 
 
@@ -369,7 +369,7 @@ class GrantListParams(Schema):
     type: TypeValue | None = None
     org: RowId | None = Field(None, description="受助人所在工会（含下级）")
     year: Year | None = None
-    q: str = Field("", description="姓名（前缀）")
+    q: str = Field("", max_length=100, description="姓名（前缀）")
 
 
 def _standards(payload: Standards | None) -> dict | None:

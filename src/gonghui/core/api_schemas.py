@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from .pagination import MAX_LIMIT, ROW_ID_MAX, keyset_page
 
@@ -87,15 +87,36 @@ READ_ERRORS = error_responses(400, 401, 403, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
+def _without_nul(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("nul")
+    if isinstance(value, list | tuple | set):
+        for item in value:
+            _without_nul(item)
+    if isinstance(value, BaseModel):
+        _without_nul(value.__dict__)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key)
+            _without_nul(item)
+
+
 class InputSchema(Schema):
-    """Request bodies: unknown fields are rejected (400), so a misspelt field never passes silently."""
+    """Request bodies: unknown fields are rejected (400), so a misspelt field never passes silently;
+    no text may hold a NUL character (PostgreSQL can neither store nor compare one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        _without_nul(value)
+        return value
 
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1 至 {MAX_LIMIT}")
-    cursor: str | None = Field(None, description="上一页返回的 next_cursor；不传则从第一页开始")
+    cursor: str | None = Field(None, max_length=64, description="上一页返回的 next_cursor；不传则从第一页开始")
 
 
 def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = True) -> dict[str, Any]:

@@ -67,12 +67,14 @@ class InviteLookupOut(Schema):
 
 class ApplicationIn(InputSchema):
     org: RowId | None = Field(None, description="申请加入的工会 id（与 invite_code 二选一）")
-    invite_code: str | None = Field(None, description="工会的入会邀请码（二维码链接 /m/join/u/<邀请码>/ 中的一段）")
-    phone: str = Field("", description="联系电话；不填则用账号手机号")
-    ethnicity: str = Field("汉族", description="民族，如 汉族")
+    invite_code: str | None = Field(
+        None, max_length=64, description="工会的入会邀请码（二维码链接 /m/join/u/<邀请码>/ 中的一段）"
+    )
+    phone: str = Field("", max_length=20, description="联系电话；不填则用账号手机号")
+    ethnicity: str = Field("汉族", max_length=16, description="民族，如 汉族")
     education: EducationValue = Field("", description="学历")
-    employer_name: str = Field("", description="工作单位")
-    employer_uscc: str = Field("", description="单位统一社会信用代码（18位，选填）")
+    employer_name: str = Field("", max_length=128, description="工作单位")
+    employer_uscc: str = Field("", max_length=18, description="单位统一社会信用代码（18位，选填）")
     is_migrant_worker: bool = Field(False, description="是否农民工")
     new_employment_form: NewEmploymentValue = Field("none", description="新就业形态")
 
@@ -132,19 +134,19 @@ class ApplicationPage(Schema):
 
 
 class RejectIn(InputSchema):
-    reason: str = Field(..., description="未批准原因（必填，告知申请人）")
+    reason: str = Field(..., max_length=255, description="未批准原因（必填，告知申请人）")
 
 
 class JoiningTransferIn(InputSchema):
     to_org: RowId | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
-    invite_code: str | None = Field(None, description="转入工会的入会邀请码")
-    reason: str = Field("", description="接转原因")
+    invite_code: str | None = Field(None, max_length=64, description="转入工会的入会邀请码")
+    reason: str = Field("", max_length=255, description="接转原因")
 
 
 class OfficerTransferIn(InputSchema):
     member: RowId = Field(..., description="会员 id（本账号管辖范围内）")
     to_org: RowId = Field(..., description="转入工会 id（本账号管辖范围外；范围内请直接办理会员接转）")
-    reason: str = Field("", description="接转原因")
+    reason: str = Field("", max_length=255, description="接转原因")
 
 
 class JoiningTransferOut(Schema):
@@ -243,7 +245,7 @@ class PromptPage(Schema):
 class PromptIn(InputSchema):
     state: PromptStateValue
     founded_org: RowId | None = Field(None, description="已建会时可关联新建的基层工会 id")
-    note: str = Field("", description="备注")
+    note: str = Field("", max_length=255, description="备注")
 
 
 class ApplicationListParams(PageParams):
@@ -262,8 +264,8 @@ class PromptListParams(PageParams):
 
 
 class UnionSearchParams(Schema):
-    q: str = Field("", description="工作单位或工会名称（前缀、拼音首字母或包含）")
-    region: str = Field("", description="行政区划代码（省、市或区县，如 110000、110100、110105）")
+    q: str = Field("", max_length=100, description="工作单位或工会名称（前缀、拼音首字母或包含）")
+    region: str = Field("", max_length=6, description="行政区划代码（省、市或区县，如 110000、110100、110105）")
     no_union: bool = Field(False, description="单位没有工会 / 新就业形态：列出乡镇(街道)网上会员之家和联合工会")
 
 

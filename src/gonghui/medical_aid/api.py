@@ -136,7 +136,7 @@ class PlanIn(InputSchema):
     per_claim_cap: Money
     yearly_cap: Money
     categories: list[CategoryValue]
-    description: str = ""
+    description: str = Field("", max_length=5000)
 
 
 class PlanPatchIn(InputSchema):
@@ -153,7 +153,7 @@ class PlanPatchIn(InputSchema):
     per_claim_cap: Money | None = None
     yearly_cap: Money | None = None
     categories: list[CategoryValue] | None = None
-    description: str | None = None
+    description: str | None = Field(None, max_length=5000)
 
 
 class PlanListParams(Schema):
@@ -466,7 +466,7 @@ class ClaimListParams(Schema):
     org: RowId | None = Field(None, description="工会 id：该工会及其全部下级")
     category: CategoryValue | None = None
     plan: RowId | None = None
-    q: str = Field("", description="申请编号或姓名（前缀）")
+    q: str = Field("", max_length=100, description="申请编号或姓名（前缀）")
 
 
 class ApproveIn(InputSchema):

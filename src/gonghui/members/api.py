@@ -130,7 +130,11 @@ class MemberPage(Schema):
 
 
 class MemberListParams(Schema):
-    q: str = Field("", description="搜索框：姓名（前缀）、拼音首字母（zs 找到张三）、手机号、完整证件号码、会员卡号")
+    q: str = Field(
+        "",
+        max_length=100,
+        description="搜索框：姓名（前缀）、拼音首字母（zs 找到张三）、手机号、完整证件号码、会员卡号",
+    )
     org: RowId | None = Field(None, description="工会 id：该工会及其全部下级的会员")
     status: MemberStatusValue | None = Field(None, description=_STATUS_HELP)
     is_migrant_worker: bool | None = Field(None, description="是否农民工")
@@ -151,14 +155,16 @@ class MemberListParams(Schema):
 
 
 class MemberCreateIn(InputSchema):
-    name: str = Field(..., description="姓名")
+    name: str = Field(..., max_length=64, description="姓名")
     id_type: IdTypeValue = Field("resident_id", description=_ID_TYPE_HELP)
-    id_number: str = Field(..., description="证件号码（18位，校验 GB 11643 校验位；出生日期和性别由此得出）")
-    phone: str | None = Field(None, description="中国大陆手机号码")
-    ethnicity: str | None = Field(None, description="民族（56个民族之一），默认 汉族")
+    id_number: str = Field(
+        ..., max_length=24, description="证件号码（18位，校验 GB 11643 校验位；出生日期和性别由此得出）"
+    )
+    phone: str | None = Field(None, max_length=20, description="中国大陆手机号码")
+    ethnicity: str | None = Field(None, max_length=16, description="民族（56个民族之一），默认 汉族")
     education: EducationValue | None = Field(None, description=_EDUCATION_HELP)
-    employer_name: str | None = Field(None, description="工作单位")
-    employer_uscc: str | None = Field(None, description="单位统一社会信用代码（校验 GB 32100 校验位）")
+    employer_name: str | None = Field(None, max_length=128, description="工作单位")
+    employer_uscc: str | None = Field(None, max_length=18, description="单位统一社会信用代码（校验 GB 32100 校验位）")
     org: RowId = Field(..., description="所在基层工会或联合基层工会 id")
     join_date: Date = Field(..., description="入会日期 YYYY-MM-DD")
     is_migrant_worker: bool = Field(False, description="是否农民工")
@@ -166,14 +172,14 @@ class MemberCreateIn(InputSchema):
 
 
 class MemberPatchIn(InputSchema):
-    name: str | None = None
+    name: str | None = Field(None, max_length=64)
     id_type: IdTypeValue | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    ethnicity: str | None = None
+    id_number: str | None = Field(None, max_length=24)
+    phone: str | None = Field(None, max_length=20)
+    ethnicity: str | None = Field(None, max_length=16)
     education: EducationValue | None = None
-    employer_name: str | None = None
-    employer_uscc: str | None = None
+    employer_name: str | None = Field(None, max_length=128)
+    employer_uscc: str | None = Field(None, max_length=18)
     org: RowId | None = Field(None, description="只能是当前工会；调整所在工会请用 transfer")
     join_date: Date | None = None
     is_migrant_worker: bool | None = None

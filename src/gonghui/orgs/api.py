@@ -62,7 +62,7 @@ class OrgPage(Schema):
 class OrgListParams(Schema):
     parent: RowId | None = Field(None, description="只列出该工会的直接下级；不传则列出数据范围内的全部工会")
     kind: OrgKindValue | None = Field(None, description="按类型筛选")
-    q: str = Field("", description="名称、拼音首字母或组织代码")
+    q: str = Field("", max_length=100, description="名称、拼音首字母或组织代码")
     term: Literal["overdue", "due_soon"] | None = Field(
         None, description="换届筛选：overdue 已逾期，due_soon 90天内到期"
     )
@@ -70,14 +70,14 @@ class OrgListParams(Schema):
 
 
 class OrgFieldsIn(InputSchema):
-    name: str = Field(..., description="名称")
-    code: str = Field(..., description="组织代码：2至32位字母、数字、下划线或连字符，全局唯一")
+    name: str = Field(..., max_length=128, description="名称")
+    code: str = Field(..., max_length=32, description="组织代码：2至32位字母、数字、下划线或连字符，全局唯一")
     kind: OrgKindValue = Field(..., description=_KIND_HELP)
     federation_level: FederationLevelValue | None = Field(None, description=_LEVEL_HELP)
-    region_code: str = Field(..., description="GB/T 2260 行政区划代码（6位）")
-    uscc: str | None = Field(None, description="工会法人统一社会信用代码（可选，校验 GB 32100 校验位）")
-    chair_name: str | None = Field(None, description="工会主席")
-    contact_phone: str | None = Field(None, description="联系电话")
+    region_code: str = Field(..., max_length=6, description="GB/T 2260 行政区划代码（6位）")
+    uscc: str | None = Field(None, max_length=18, description="工会法人统一社会信用代码（可选，校验 GB 32100 校验位）")
+    chair_name: str | None = Field(None, max_length=64, description="工会主席")
+    contact_phone: str | None = Field(None, max_length=20, description="联系电话")
     founded_on: Date | None = Field(None, description="成立日期 YYYY-MM-DD")
     term_start: Date | None = Field(None, description="本届开始日期 YYYY-MM-DD")
     term_end: Date | None = Field(None, description="换届日期 YYYY-MM-DD")
@@ -88,14 +88,14 @@ class OrgCreateIn(OrgFieldsIn):
 
 
 class OrgPatchIn(InputSchema):
-    name: str | None = None
-    code: str | None = None
+    name: str | None = Field(None, max_length=128)
+    code: str | None = Field(None, max_length=32)
     kind: OrgKindValue | None = None
     federation_level: FederationLevelValue | None = None
-    region_code: str | None = None
-    uscc: str | None = None
-    chair_name: str | None = None
-    contact_phone: str | None = None
+    region_code: str | None = Field(None, max_length=6)
+    uscc: str | None = Field(None, max_length=18)
+    chair_name: str | None = Field(None, max_length=64)
+    contact_phone: str | None = Field(None, max_length=20)
     founded_on: Date | None = None
     term_start: Date | None = None
     term_end: Date | None = None

@@ -309,7 +309,7 @@ class ResolveIn(InputSchema):
 
 
 class OfficerListParams(Schema):
-    q: str = Field("", description="编号（WQ 开头，前缀）、求助人姓名（前缀）或手机号")
+    q: str = Field("", max_length=100, description="编号（WQ 开头，前缀）、求助人姓名（前缀）或手机号")
     state: StateValue | None = Field(None, description=_STATE_HELP)
     category: CategoryValue | None = None
     channel: ChannelValue | None = None

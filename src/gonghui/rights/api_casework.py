@@ -84,7 +84,7 @@ class LegalAidIn(InputSchema):
     amount_recovered: Money = Field(
         Decimal("0"), description="挽回金额（元，两位小数，不小于0）", ge=0, max_digits=12, decimal_places=2
     )
-    notes: str = Field("", description="备注")
+    notes: str = Field("", max_length=5000, description="备注")
 
 
 class LegalAidPatchIn(InputSchema):
@@ -99,7 +99,7 @@ class LegalAidPatchIn(InputSchema):
     outcome: OutcomeValue | None = Field(None, description=_OUTCOME_HELP)
     amount_claimed: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     amount_recovered: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    notes: str | None = None
+    notes: str | None = Field(None, max_length=5000)
 
 
 class LegalAidOut(Schema):
@@ -133,7 +133,7 @@ class MediationIn(InputSchema):
     mediator_name: str = Field(..., max_length=64, description="调解员")
     mediator_org: str = Field(..., max_length=128, description="调解组织")
     started_on: Date | None = Field(None, description="开始调解日期，默认今天")
-    notes: str = Field("", description="备注")
+    notes: str = Field("", max_length=5000, description="备注")
 
 
 class MediationPatchIn(InputSchema):
@@ -144,14 +144,14 @@ class MediationPatchIn(InputSchema):
     mediator_name: str | None = Field(None, max_length=64)
     mediator_org: str | None = Field(None, max_length=128)
     started_on: Date | None = None
-    notes: str | None = None
+    notes: str | None = Field(None, max_length=5000)
 
 
 class SessionIn(InputSchema):
     held_on: Date | None = Field(None, description="调解日期，默认今天；不得早于开始调解日期")
     place: str = Field(..., max_length=128, description="地点")
     attendees: str = Field(..., max_length=255, description="参加人员")
-    summary: str = Field(..., description="调解情况")
+    summary: str = Field(..., max_length=5000, description="调解情况")
 
 
 class SessionOut(Schema):
@@ -201,11 +201,11 @@ class MediationOut(Schema):
 class FollowUpIn(InputSchema):
     method: MethodValue = Field(..., description=_METHOD_HELP)
     contacted: bool = Field(..., description="是否联系上职工；未联系上也可关闭诉求（无需评价）")
-    answer: str = Field("", description="职工的答复或回访情况")
+    answer: str = Field("", max_length=5000, description="职工的答复或回访情况")
     satisfied: bool | None = Field(None, description="职工在回访中是否表示满意；未联系上时须为 null")
     followed_at: DateTime | None = Field(None, description="回访时间，默认现在")
     score: int | None = Field(None, ge=1, le=5, description="职工在回访中给出的评分（1–5），同时记为评价（来源 phone）")
-    comment: str = Field("", description="评价内容（与 score 一起）")
+    comment: str = Field("", max_length=1000, description="评价内容（与 score 一起）")
 
 
 class FollowUpOut(Schema):
@@ -317,7 +317,7 @@ class OverdueReportOut(Schema):
 class ReportParams(Schema):
     date_from: Date | None = Field(None, description="受理（提交）日期起，默认今年1月1日")
     date_to: Date | None = Field(None, description="受理（提交）日期止（含），默认今天")
-    category: str = Field("", description="诉求类别，空为全部")
+    category: str = Field("", max_length=32, description="诉求类别，空为全部")
     org: RowId | None = Field(None, description="统计工会：按其直属下级分行；默认本账号所在工会")
 
     def to_filters(self) -> ReportFilters:
