@@ -14,7 +14,8 @@ from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from .pagination import MAX_LIMIT, ROW_ID_MAX, keyset_page
+from .bounds import INT32_MAX, ROW_ID_MAX
+from .pagination import MAX_LIMIT, keyset_page
 
 DEFAULT_LIMIT = 50
 
@@ -34,7 +35,6 @@ class ErrorOut(Schema):
 
 
 # ---- bounds every number, date and text of the API must keep (what the database columns hold) ----
-INT32_MAX = 2**31 - 1  # IntegerField on PostgreSQL
 
 Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
 PositiveInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]  # PositiveIntegerField

@@ -8,6 +8,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from .bounds import ROW_ID_MAX  # a cursor is a row id
 from .errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
@@ -16,9 +17,6 @@ MAX_LIMIT = 500
 
 def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(str(last_id).encode()).decode().rstrip("=")
-
-
-ROW_ID_MAX = 2**63 - 1  # a cursor is a row id: past this, SQLite cannot even compare it
 
 
 def decode_cursor(cursor: str) -> int:
