@@ -33,7 +33,7 @@ from gonghui.members.services import member_create
 from gonghui.portal.services import worker_token_issue
 from tests.conftest import id_number, make_worker, member_data
 
-FUZZ_EXAMPLES = int(os.environ.get("GONGHUI_FUZZ_EXAMPLES", "6"))
+FUZZ_EXAMPLES = int(os.environ.get("GONGHUI_FUZZ_EXAMPLES", "8"))
 # The document as served (Decimal defaults and the like as JSON).
 SCHEMA = schemathesis.openapi.from_dict(json.loads(json.dumps(api.get_openapi_schema(), cls=DjangoJSONEncoder)))
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
