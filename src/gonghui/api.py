@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -212,6 +213,13 @@ def _has_nul(key: str, values: list) -> bool:
 def on_body_too_big(request, exc):
     """Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when it is read; say so in the shape."""
     return error_response(request, 413, "payload_too_large", _("请求体过大，请缩小后重试"))
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def on_malformed_request(request, exc):
+    """Too many fields or files, a broken multipart body: Django refuses it while parsing."""
+    return error_response(request, 400, "bad_request", _("请求格式不正确"))
 
 
 @api.exception_handler(OperationalError)

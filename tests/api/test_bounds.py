@@ -178,3 +178,15 @@ def test_a_nul_character_is_400_on_every_database(tree, api_as):
     assert nested.status_code == 400
     assert nested.json()["error"]["fields"] == {"standards": nul}
     assert Member.objects.count() == 0
+
+
+def test_a_malformed_multipart_body_is_400_in_the_error_shape(tree, settings):
+    client = Client(raise_request_exception=False)
+    token = token_issue(user=tree.officer_a)
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    fields = {f"f{i}": "x" for i in range(10)}
+
+    response = client.post(f"{PREFIX}/members/import", fields, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert response.status_code == 400
+    assert response.json() == error("bad_request", "请求格式不正确")
