@@ -470,3 +470,76 @@ def test_import_upload_to_sibling_union_is_refused(client, tree, branch_a):
     )
     assert response.status_code == 404
     assert Job.objects.count() == 1
+
+
+def test_proposals_for_people_out_of_scope_tell_nothing(client, tree, branch_a):
+    """Scope on every figure: officer B proposes grants and files for branch A's people through the API.
+
+    A member of branch A cannot be proposed or filed by B (nor is their union or money told); a
+    non-member helped by branch A is refused at the yearly cap without the amount held there.
+    """
+    from gonghui.accounts.services import officer_update
+    from gonghui.assistance.models import HardshipFile
+    from gonghui.campaigns import services as campaign_services
+    from gonghui.campaigns.models import Grant
+    from tests.assistance.support import file_data
+    from tests.campaigns.support import make_campaign
+
+    officer_update(actor=tree.superuser, user=tree.city_admin, data={"assistance_access": True})
+    tree.city_admin.refresh_from_db()
+    campaign = make_campaign(
+        tree.superuser, tree.city, budget="5000", eligibility="open", yearly_cap="1000", name="全市帮扶"
+    )
+    for district in (tree.district_a, tree.district_b):
+        allocation = campaign_services.allocation_create(
+            actor=tree.superuser, campaign=campaign, org=district, amount="2000"
+        )
+        campaign_services.allocation_approve(actor=tree.superuser, allocation=allocation)
+    non_member = id_number(60)
+    held = campaign_services.grant_propose(
+        actor=tree.superuser,
+        campaign=campaign,
+        data={
+            "person_name": "钱非会",
+            "id_number": non_member,
+            "org": tree.union_a1.pk,
+            "reason": "望京火灾",
+            "amount": "1000",
+        },
+    )
+    campaign_services.grant_approve(actor=tree.city_admin, grant=held)
+    other = make_campaign(
+        tree.superuser, tree.city, budget="5000", eligibility="open", yearly_cap="1000", name="全市救助",
+        type="living_relief",
+    )  # fmt: skip
+    allocation = campaign_services.allocation_create(
+        actor=tree.superuser, campaign=other, org=tree.district_b, amount="2000"
+    )
+    campaign_services.allocation_approve(actor=tree.superuser, allocation=allocation)
+    grants, files = list(Grant.objects.values_list("pk", "state")), HardshipFile.objects.count()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=tree.officer_b)}"}
+
+    def propose(campaign, name: str, number: str):
+        body = {"person_name": name, "id_number": number, "org": tree.union_b1.pk, "reason": "失业", "amount": "100"}
+        return client.post(f"/api/v1/campaigns/{campaign.pk}/grants", body, content_type="application/json", **auth)
+
+    member_grant = propose(other, "甲测试员", id_number(1))
+    capped = propose(other, "钱非会", non_member)
+    duplicate = propose(campaign, "钱非会", non_member)
+    member_file = client.post(
+        "/api/v1/assistance/files",
+        {**file_data(tree.union_b1, 1, name="甲测试员"), "org": tree.union_b1.pk},
+        content_type="application/json",
+        **auth,
+    )
+
+    assert member_grant.status_code == 422 and member_grant.json()["error"]["code"] == "member_out_of_scope"
+    assert member_file.status_code == 422 and member_file.json()["error"]["code"] == "member_out_of_scope"
+    assert capped.status_code == 409 and capped.json()["error"]["code"] == "yearly_cap_exceeded"
+    assert duplicate.status_code == 409 and duplicate.json()["error"]["code"] == "duplicate_grant"
+    for response in (member_grant, capped, duplicate, member_file):
+        assert_no_leak(
+            response, "proposal", (*MARKERS, "钱非会的", "1000.00 元，本次", f'"member": {branch_a["member"]}')
+        )
+    assert list(Grant.objects.values_list("pk", "state")) == grants
+    assert HardshipFile.objects.count() == files

@@ -7,10 +7,14 @@ CSRF, unknown routes), leaves as `{"error": {"code", "message", "fields"}}`.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -37,6 +41,11 @@ from gonghui.portal.api import router as portal_router
 from gonghui.portal.api_bindings import router as bindings_router
 from gonghui.rights.api import router as rights_router
 from gonghui.rights.api_casework import router as rights_casework_router
+
+logger = logging.getLogger("gonghui.api")
+
+# Seconds a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER = 5
 
 
 class BearerTokenAuth(HttpBearer):
@@ -105,9 +114,9 @@ class GonghuiAPI(NinjaAPI):
             if isinstance(pattern, URLPattern):
                 if pattern.name in FAST_PATHS:
                     pattern.callback = fast_path(pattern.callback, pattern.name)
-                pattern.callback = _method_not_allowed_in_shape(pattern.callback)
+                pattern.callback = _errors_in_shape(_method_not_allowed_in_shape(pattern.callback))
         # Anything under /api/v1/ that no route matches answers in the error shape too.
-        return [*urls, re_path(r"^(?P<unknown>.*)$", csrf_exempt(_unknown_route))]
+        return [*urls, re_path(r"^(?P<unknown>.*)$", csrf_exempt(_errors_in_shape(_unknown_route)))]
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
@@ -167,6 +176,70 @@ def _method_not_allowed_in_shape(view):
     return wrapper
 
 
+def _errors_in_shape(view):
+    """Whatever escapes ninja's own handling (authentication and CSRF checks run before its error
+    handlers, the fast paths before ninja) still answers in the shared shape, not Django's HTML page."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            nul_fields = _fields_with_nul(request, kwargs)
+            if nul_fields:
+                message = _("不能包含空字符（NUL）")
+                return error_response(
+                    request, 400, "bad_request", _("请求格式不正确"), {name: [message] for name in nul_fields}
+                )
+            return view(request, *args, **kwargs)
+        except Exception as exc:
+            return api.on_exception(request, exc)
+
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _fields_with_nul(request, path_params: dict) -> list[str]:
+    """Path, query and form values holding a NUL character, which PostgreSQL cannot store or compare
+    (JSON bodies are checked by core.api_schemas.InputSchema)."""
+    names = [name for name, value in path_params.items() if "\x00" in str(value)]
+    for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        names += [key.replace("\x00", "") or "non_field" for key, values in params.lists() if _has_nul(key, values)]
+    return names
+
+
+def _has_nul(key: str, values: list) -> bool:
+    return "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request, exc):
+    """Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when it is read; say so in the shape."""
+    return error_response(request, 413, "payload_too_large", _("请求体过大，请缩小后重试"))
+
+
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(MultiPartParserError)
+def on_malformed_request(request, exc):
+    """Too many fields or files, a broken multipart body: Django refuses it while parsing."""
+    return error_response(request, 400, "bad_request", _("请求格式不正确"))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request, exc):
+    """The database is away (connection refused, restarting, dropped): 503 with a hint when to retry."""
+    logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+    response = error_response(request, 503, "database_unavailable", _("数据库暂时不可用，请稍后重试"))
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+@api.exception_handler(Exception)
+def on_server_error(request, exc):
+    """Any other failure: logged with its traceback, answered as a 500 in the shape (never Django's page)."""
+    logger.error("server error on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(request, 500, "server_error", _("服务器内部错误，请稍后重试；如持续出现请联系管理员"))
+
+
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
     return error_response(request, exc.status, exc.code, exc.message, exc.fields)
@@ -211,14 +284,32 @@ def _schema_error_message(err: dict) -> str:
         return _("不能小于%(min)s") % {"min": ctx.get("ge", ctx.get("gt", ""))}
     if kind in ("less_than_equal", "less_than"):
         return _("不能大于%(max)s") % {"max": ctx.get("le", ctx.get("lt", ""))}
+    if kind in ("decimal_parsing", "decimal_type", "float_parsing"):
+        return _("应为数字")
+    if kind == "decimal_whole_digits":
+        return _("整数部分不能超过%(max)s位") % {"max": ctx.get("whole_digits", "")}
+    if kind == "decimal_max_places":
+        return _("最多保留%(max)s位小数") % {"max": ctx.get("decimal_places", "")}
+    if kind == "decimal_max_digits":
+        return _("数字不能超过%(max)s位") % {"max": ctx.get("max_digits", "")}
+    if kind == "value_error" and str(ctx.get("error", "")) == "nul":
+        return _("不能包含空字符（NUL）")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return _("应为 JSON 对象")
     return _("格式不正确：%(msg)s") % {"msg": err.get("msg", "")}
 
 
+def _is_impossible_path_id(err: dict) -> bool:
+    loc = err.get("loc") or ()
+    return bool(loc) and loc[0] == "path" and err.get("type") in ("greater_than_equal", "less_than_equal")
+
+
 @api.exception_handler(SchemaValidationError)
 def on_schema_error(request, exc: SchemaValidationError):
-    """Ninja's own validation (its default would be a 422 in another shape) becomes 400 bad_request."""
+    """Ninja's own validation (its default would be a 422 in another shape) becomes 400 bad_request;
+    an id in the path that no row can have (0, or past the column's range) is simply not found."""
+    if exc.errors and all(_is_impossible_path_id(err) for err in exc.errors):
+        return error_response(request, 404, "not_found", _("资源不存在"))
     fields: dict[str, list[str]] = {}
     for err in exc.errors:
         fields.setdefault(_field_name(err.get("loc", ())), []).append(_schema_error_message(err))

@@ -20,9 +20,15 @@ from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
 from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
+    BirthYear,
+    Date,
     DeadlineScheduleOut,
     InputSchema,
+    Money8,
+    Money10,
     PageParams,
+    RowId,
+    Year,
     deadline_schedule,
 )
 from gonghui.core.pagination import keyset_page
@@ -195,19 +201,19 @@ class FilePage(Schema):
 class HouseholdIn(InputSchema):
     name: str = Field(..., max_length=64)
     relation: str = Field(..., max_length=16, description="与本人关系：本人、配偶、子女、父母……")
-    birth_year: int | None = None
+    birth_year: BirthYear | None = None
     health: Literal["healthy", "chronic", "serious_illness", "disabled"] = "healthy"
     work_status: Literal["", "employed", "flexible", "unemployed", "retired", "student", "unable", "child"] = ""
-    monthly_income: Decimal = Field(Decimal("0"), ge=0)
+    monthly_income: Money10 = Field(Decimal("0"), ge=0)
 
 
 class FactsIn(InputSchema):
     household: list[HouseholdIn] | None = Field(
         None, description="家庭成员（含本人）；给出时家庭人口和家庭月收入按成员计算（加其他月收入）"
     )
-    other_monthly_income: Decimal | None = Field(None, ge=0)
+    other_monthly_income: Money10 | None = Field(None, ge=0)
     household_size: int | None = Field(None, ge=1, le=20, description="未给出家庭成员时必填")
-    monthly_household_income: Decimal | None = Field(None, ge=0, description="未给出家庭成员时必填")
+    monthly_household_income: Money10 | None = Field(None, ge=0, description="未给出家庭成员时必填")
     causes: list[CauseValue] | None = Field(None, description=_CAUSE_HELP)
     cause_note: str | None = Field(None, max_length=500)
     sudden_loss: bool | None = Field(None, description="因灾害或意外造成突发损失")
@@ -226,14 +232,14 @@ class FileUpdateIn(FactsIn):
 
 
 class FileCreateIn(FileUpdateIn):
-    org: int = Field(..., description="建档的基层工会 id")
+    org: RowId = Field(..., description="建档的基层工会 id")
     name: str = Field(..., max_length=64)  # type: ignore[assignment]
     id_type: Literal["resident_id", "hk_mo_tw_residence", "foreign_permanent"] = "resident_id"
     id_number: str = Field(..., max_length=24)
 
 
 class VisitIn(InputSchema):
-    visit_date: dt.date
+    visit_date: Date
     visitors: str = Field(..., max_length=200)
     findings: str = Field(..., max_length=5000)
 
@@ -262,13 +268,13 @@ class ExitIn(InputSchema):
     reason: Literal["income_above_line", "employed", "other"] = Field(
         ..., description="income_above_line 收入超过标准，employed 实现就业，other 其他（须填 note）"
     )
-    exit_date: dt.date | None = None
+    exit_date: Date | None = None
     note: str = Field("", max_length=255)
 
 
 class FileListParams(Schema):
-    q: str = Field("", description="姓名（前缀）或完整证件号码（按密钥哈希匹配）")
-    org: int | None = Field(None, description="工会 id：该工会及其下级")
+    q: str = Field("", max_length=100, description="姓名（前缀）或完整证件号码（按密钥哈希匹配）")
+    org: RowId | None = Field(None, description="工会 id：该工会及其下级")
     level: LevelValue | None = None
     state: StateValue | None = None
     cause: CauseValue | None = None
@@ -289,9 +295,9 @@ class StandardOut(Schema):
 
 class StandardIn(InputSchema):
     region_code: str = Field(..., max_length=6, description="GB/T 2260 省、市或县级代码")
-    year: int = Field(..., ge=2000, le=2100)
-    minimum_living: Decimal = Field(..., gt=0, description="最低生活保障标准（元/人·月）")
-    low_income: Decimal = Field(..., gt=0, description="低收入标准（元/人·月）")
+    year: Year = Field(..., ge=2000, le=2100)
+    minimum_living: Money8 = Field(..., gt=0, description="最低生活保障标准（元/人·月）")
+    low_income: Money8 = Field(..., gt=0, description="低收入标准（元/人·月）")
     notice_working_days: int | None = Field(None, ge=1, le=30, description="公示期（工作日），不填为5")
     note: str = Field("", max_length=255)
 
@@ -326,22 +332,22 @@ class PairingOut(Schema):
 
 
 class PairingIn(InputSchema):
-    officer: int = Field(..., description="帮扶责任人账号 id（须有帮扶数据权限）")
-    start_date: dt.date | None = None
+    officer: RowId = Field(..., description="帮扶责任人账号 id（须有帮扶数据权限）")
+    start_date: Date | None = None
     note: str = Field("", max_length=255)
 
 
 class PairingEndIn(InputSchema):
-    end_date: dt.date | None = None
+    end_date: Date | None = None
 
 
 class PairingVisitIn(InputSchema):
-    visit_date: dt.date | None = None
+    visit_date: Date | None = None
     content: str = Field(..., max_length=5000)
     help_type: Literal["none", "money", "goods", "service"] = Field(
         "none", description="none 看望慰问，money 资金，goods 物资，service 服务"
     )
-    help_value: Decimal = Field(Decimal("0"), ge=0)
+    help_value: Money10 = Field(Decimal("0"), ge=0)
     next_steps: str = Field("", max_length=500)
 
 
@@ -444,7 +450,7 @@ def worker_list(request):
 
 
 @router.get("/my/applications/{file_id}", response={200: WorkerFileOut, **READ_ERRORS}, summary="职工：帮扶申请进度")
-def worker_get(request, file_id: int):
+def worker_get(request, file_id: RowId):
     worker = require_verified_worker(request.auth)
     return worker_file_get(worker=worker, file_id=file_id)
 
@@ -475,7 +481,7 @@ def file_list(request, params: Query[FileListParams], page: Query[PageParams]):
     return {"items": rows, "next_cursor": next_cursor}
 
 
-def _detail(request, file_id: int) -> HardshipFile:
+def _detail(request, file_id: RowId) -> HardshipFile:
     return file_get_visible(actor=request.auth, file_id=file_id)
 
 
@@ -491,29 +497,29 @@ def file_create(request, payload: FileCreateIn):
     summary="困难职工档案详情",
     description="每次查看记入审计日志（查看帮扶个人信息）。",
 )
-def file_get(request, file_id: int):
+def file_get(request, file_id: RowId):
     return file_view(actor=request.auth, file_id=file_id, ip=client_ip(request), via="api")
 
 
 @router.patch("/files/{file_id}", response={200: FileDetailOut, **WRITE_ERRORS}, summary="修改档案（草稿或退回）")
-def file_update(request, file_id: int, payload: FileUpdateIn):
+def file_update(request, file_id: RowId, payload: FileUpdateIn):
     services.file_update(actor=request.auth, file=_detail(request, file_id), data=_facts(payload))
     return _detail(request, file_id)
 
 
 @router.get("/files/{file_id}/events", response={200: list[AssistanceEventOut], **READ_ERRORS}, summary="档案时间线")
-def file_events(request, file_id: int):
+def file_events(request, file_id: RowId):
     return list(file_timeline(actor=request.auth, file=_detail(request, file_id)))
 
 
 @router.post("/files/{file_id}/visits", response={201: VisitOut, **WRITE_ERRORS}, summary="记录入户走访")
-def file_visit(request, file_id: int, payload: VisitIn):
+def file_visit(request, file_id: RowId, payload: VisitIn):
     visit = services.home_visit_add(actor=request.auth, file=_detail(request, file_id), data=payload.model_dump())
     return Status(201, visit)
 
 
 @router.get("/files/{file_id}/visits", response={200: list[VisitOut], **READ_ERRORS}, summary="入户走访记录")
-def file_visits(request, file_id: int):
+def file_visits(request, file_id: RowId):
     return list(_detail(request, file_id).visits.all())
 
 
@@ -529,13 +535,13 @@ def _transition(path: str, summary: str, description: str = ""):
 @_transition(
     "submit", "提交审核", "须有入户走访记录、致困原因和认定类别；同一人全国只能有一份在档或审核中的档案（409）。"
 )
-def file_submit(request, file_id: int):
+def file_submit(request, file_id: RowId):
     services.file_submit(actor=request.auth, file=_detail(request, file_id))
     return _detail(request, file_id)
 
 
 @_transition("verify", "审核通过（县级总工会）", "审核通过后即开始公示，公示期按地区设置（默认5个工作日）。")
-def file_verify(request, file_id: int, payload: VerifyIn):
+def file_verify(request, file_id: RowId, payload: VerifyIn):
     services.file_verify(
         actor=request.auth,
         file=_detail(request, file_id),
@@ -547,31 +553,31 @@ def file_verify(request, file_id: int, payload: VerifyIn):
 
 
 @_transition("return", "退回（县级总工会）")
-def file_return(request, file_id: int, payload: AssistanceReasonIn):
+def file_return(request, file_id: RowId, payload: AssistanceReasonIn):
     services.file_return(actor=request.auth, file=_detail(request, file_id), reason=payload.reason)
     return _detail(request, file_id)
 
 
 @_transition("notice", "重新开始公示（异议复查后）")
-def file_notice(request, file_id: int):
+def file_notice(request, file_id: RowId):
     services.file_start_notice(actor=request.auth, file=_detail(request, file_id))
     return _detail(request, file_id)
 
 
 @_transition("objection", "登记公示期异议")
-def file_objection(request, file_id: int, payload: ObjectionIn):
+def file_objection(request, file_id: RowId, payload: ObjectionIn):
     services.file_record_objection(actor=request.auth, file=_detail(request, file_id), content=payload.content)
     return _detail(request, file_id)
 
 
 @_transition("reverify", "年度复核", "更新收入情况和认定类别，下次复核日期为本次复核之日起一年。")
-def file_reverify(request, file_id: int, payload: ReverifyIn):
+def file_reverify(request, file_id: RowId, payload: ReverifyIn):
     services.file_reverify(actor=request.auth, file=_detail(request, file_id), data=_facts(payload))
     return _detail(request, file_id)
 
 
 @_transition("exit", "解困脱困")
-def file_exit(request, file_id: int, payload: ExitIn):
+def file_exit(request, file_id: RowId, payload: ExitIn):
     services.file_exit(
         actor=request.auth,
         file=_detail(request, file_id),
@@ -583,7 +589,7 @@ def file_exit(request, file_id: int, payload: ExitIn):
 
 
 @_transition("decline", "不予建档（草稿或职工申请）")
-def file_decline(request, file_id: int, payload: AssistanceReasonIn):
+def file_decline(request, file_id: RowId, payload: AssistanceReasonIn):
     services.file_decline(actor=request.auth, file=_detail(request, file_id), reason=payload.reason)
     return _detail(request, file_id)
 
@@ -592,13 +598,13 @@ def file_decline(request, file_id: int, payload: AssistanceReasonIn):
 
 
 @router.get("/pairings", response={200: list[PairingOut], **READ_ERRORS}, summary="结对帮扶列表")
-def pairings(request, file: int | None = None, mine: bool = False):
+def pairings(request, file: RowId | None = None, mine: bool = False):
     target = _detail(request, file) if file else None
     return list(pairing_list(actor=request.auth, file=target, mine=mine)[:500])
 
 
 @router.post("/files/{file_id}/pairings", response={201: PairingOut, **WRITE_ERRORS}, summary="安排结对帮扶")
-def pairing_create(request, file_id: int, payload: PairingIn):
+def pairing_create(request, file_id: RowId, payload: PairingIn):
     pairing = services.pairing_create(
         actor=request.auth,
         file=_detail(request, file_id),
@@ -610,7 +616,7 @@ def pairing_create(request, file_id: int, payload: PairingIn):
 
 
 @router.post("/pairings/{pairing_id}/end", response={200: PairingOut, **WRITE_ERRORS}, summary="结束结对")
-def pairing_end(request, pairing_id: int, payload: PairingEndIn):
+def pairing_end(request, pairing_id: RowId, payload: PairingEndIn):
     pairing = pairing_get_visible(actor=request.auth, pairing_id=pairing_id)
     services.pairing_end(actor=request.auth, pairing=pairing, end_date=payload.end_date)
     return pairing_get_visible(actor=request.auth, pairing_id=pairing_id)
@@ -619,13 +625,13 @@ def pairing_end(request, pairing_id: int, payload: PairingEndIn):
 @router.get(
     "/pairings/{pairing_id}/visits", response={200: list[PairingVisitOut], **READ_ERRORS}, summary="帮扶走访记录"
 )
-def pairing_visit_list(request, pairing_id: int):
+def pairing_visit_list(request, pairing_id: RowId):
     pairing = pairing_get_visible(actor=request.auth, pairing_id=pairing_id)
     return list(pairing_visits(actor=request.auth, pairing=pairing))
 
 
 @router.post("/pairings/{pairing_id}/visits", response={201: PairingVisitOut, **WRITE_ERRORS}, summary="记录帮扶走访")
-def pairing_visit_create(request, pairing_id: int, payload: PairingVisitIn):
+def pairing_visit_create(request, pairing_id: RowId, payload: PairingVisitIn):
     pairing = pairing_get_visible(actor=request.auth, pairing_id=pairing_id)
     visit: PairingVisit = services.pairing_visit_add(actor=request.auth, pairing=pairing, data=payload.model_dump())
     return Status(201, visit)
@@ -635,7 +641,7 @@ def pairing_visit_create(request, pairing_id: int, payload: PairingVisitIn):
 
 
 @router.get("/standards", response={200: list[StandardOut], **READ_ERRORS}, summary="生活保障标准")
-def standards(request, year: int | None = None):
+def standards(request, year: Year | None = None):
     return list(living_standard_list(actor=request.auth, year=year))
 
 
@@ -650,7 +656,7 @@ def standard_create(request, payload: StandardIn):
 
 
 @router.put("/standards/{standard_id}", response={200: StandardOut, **WRITE_ERRORS}, summary="修改生活保障标准")
-def standard_update(request, standard_id: int, payload: StandardIn):
+def standard_update(request, standard_id: RowId, payload: StandardIn):
     row: LivingStandard = living_standard_get(actor=request.auth, standard_id=standard_id, for_edit=True)
     return services.living_standard_save(actor=request.auth, data=payload.model_dump(), standard=row)
 
@@ -661,6 +667,6 @@ def standard_update(request, standard_id: int, payload: StandardIn):
     summary="帮扶统计",
     description="所选工会（默认本账号的工会）各直属下级的汇总：已建档按类别、各状态、到期复核、结对和帮扶走访。只含数量。",
 )
-def figures(request, org: int | None = None, year: int | None = None):
+def figures(request, org: RowId | None = None, year: Year | None = None):
     data = assistance_figures(actor=request.auth, org_id=org, year=year)
     return {"year": data.year, "total": data.total.as_dict(), "rows": [r.as_dict() for r in data.rows]}

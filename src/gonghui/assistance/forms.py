@@ -72,7 +72,9 @@ class HouseholdForm(BootstrapFormMixin, forms.Form):
     birth_year = forms.IntegerField(label=_("出生年份"), required=False, min_value=1900, max_value=2100)
     health = forms.ChoiceField(label=_("健康状况"), choices=HealthStatus.choices, initial=HealthStatus.HEALTHY)
     work_status = forms.ChoiceField(label=_("就业状况"), choices=_blank(WorkStatus), required=False)
-    monthly_income = forms.DecimalField(label=_("月收入（元）"), required=False, min_value=0, decimal_places=2)
+    monthly_income = forms.DecimalField(
+        label=_("月收入（元）"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
 
     def row(self) -> dict[str, Any] | None:
         d = self.cleaned_data
@@ -116,6 +118,7 @@ class FactsForm(BootstrapFormMixin, forms.Form):
         label=_("其他月收入（元）"),
         required=False,
         min_value=0,
+        max_digits=10,
         decimal_places=2,
         help_text=_("养老金、补贴、租金等家庭成员收入以外的收入"),
     )
@@ -126,6 +129,7 @@ class FactsForm(BootstrapFormMixin, forms.Form):
         label=_("家庭月收入（元）"),
         required=False,
         min_value=0,
+        max_digits=10,
         decimal_places=2,
         help_text=_("未逐一填写家庭成员时填写；填写成员后按成员收入合计"),
     )
@@ -243,7 +247,9 @@ class PairingVisitForm(BootstrapFormMixin, forms.Form):
     visit_date = forms.DateField(label=_("走访日期"), widget=forms.DateInput(attrs={"type": "date"}))
     content = forms.CharField(label=_("帮扶内容"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
     help_type = forms.ChoiceField(label=_("帮扶形式"), choices=HelpType.choices)
-    help_value = forms.DecimalField(label=_("折合金额（元）"), required=False, min_value=0, decimal_places=2)
+    help_value = forms.DecimalField(
+        label=_("折合金额（元）"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
     next_steps = forms.CharField(label=_("下一步计划"), max_length=500, required=False)
 
 
@@ -252,8 +258,10 @@ class StandardForm(BootstrapFormMixin, forms.Form):
         label=_("行政区划代码"), max_length=6, help_text=_("省、市或县级代码，如 110000、110105")
     )
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    minimum_living = forms.DecimalField(label=_("最低生活保障标准（元/人·月）"), min_value=0, decimal_places=2)
-    low_income = forms.DecimalField(label=_("低收入标准（元/人·月）"), min_value=0, decimal_places=2)
+    minimum_living = forms.DecimalField(
+        label=_("最低生活保障标准（元/人·月）"), min_value=0, max_digits=8, decimal_places=2
+    )
+    low_income = forms.DecimalField(label=_("低收入标准（元/人·月）"), min_value=0, max_digits=8, decimal_places=2)
     notice_working_days = forms.IntegerField(
         label=_("公示期（工作日）"), required=False, min_value=1, max_value=30, help_text=_("不填为5个工作日")
     )

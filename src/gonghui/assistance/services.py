@@ -430,10 +430,12 @@ def _filing_union(*, actor, org_id: Any) -> Org:
     return org
 
 
-def _link_member(file: HardshipFile) -> None:
-    from gonghui.members.selectors import member_current_elsewhere
+def _link_member(*, actor, file: HardshipFile) -> None:
+    """The person's membership, when it is in the actor's scope; a member of a union elsewhere is
+    filed by their own union (422 member_out_of_scope, which does not say where)."""
+    from gonghui.members.selectors import person_membership_for
 
-    file.member = member_current_elsewhere(id_number_hash=file.id_number_hash)
+    file.member = person_membership_for(actor=actor, id_number_hash=file.id_number_hash)
 
 
 @transaction.atomic
@@ -452,8 +454,8 @@ def file_create(*, actor, data: dict[str, Any], now: dt.datetime | None = None) 
     household = _apply_facts(file, data, partial=False)
     _apply_level(file, data, partial=False)
     _check_level_reason(file)
+    _link_member(actor=actor, file=file)
     _check_no_open_file(actor=actor, file=file)
-    _link_member(file)
     file.save()
     _replace_household(file, household)
     _event(file, FileEvent.Kind.CREATED, actor=actor, now=now, to_state=file.state, changes=_diff({}, _snapshot(file)))

@@ -20,8 +20,12 @@ from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     XLSX_CONTENT_TYPE,
+    Date,
     InputSchema,
+    Money14,
     PageParams,
+    RowId,
+    Year,
     keyset_envelope,
 )
 from gonghui.orgs.selectors import org_get_visible
@@ -78,11 +82,11 @@ _XLSX_RESPONSE = {
 class Standards(Schema):
     # `default=` by keyword: mypy's dataclass_transform only sees a keyword default, and
     # `Field(default_factory=Standards)` below needs Standards() to take no arguments.
-    default: Decimal | None = Field(default=None, description="默认标准（元/人）")
-    levels: dict[str, Decimal] = Field(
+    default: Money14 | None = Field(default=None, description="默认标准（元/人）")
+    levels: dict[str, Money14] = Field(
         default_factory=dict, description="按困难类别：deep 深度困难，relative 相对困难，accident 意外致困"
     )
-    stages: dict[str, Decimal] = Field(
+    stages: dict[str, Money14] = Field(
         default_factory=dict,
         description="按学段（金秋助学）：primary 小学，junior 初中，senior 高中，college 大专，university 本科，graduate 研究生",
     )
@@ -128,26 +132,26 @@ class CampaignPage(Schema):
 class CampaignIn(InputSchema):
     type: TypeValue = Field(..., description=_TYPE_HELP)
     name: str = Field(..., max_length=120)
-    organiser: int = Field(..., description="组织单位：数据范围内的总工会或乡镇(街道)工会等上级工会 id")
-    year: int = Field(..., ge=2000, le=2100)
-    starts_on: dt.date
-    ends_on: dt.date
+    organiser: RowId = Field(..., description="组织单位：数据范围内的总工会或乡镇(街道)工会等上级工会 id")
+    year: Year = Field(..., ge=2000, le=2100)
+    starts_on: Date
+    ends_on: Date
     eligibility: EligibilityValue = "filed_only"
-    budget: Decimal = Field(..., ge=0, description="活动总预算（元）")
-    yearly_cap: Decimal | None = Field(None, gt=0, description="每人年度救助上限（元）")
+    budget: Money14 = Field(..., ge=0, description="活动总预算（元）")
+    yearly_cap: Money14 | None = Field(None, gt=0, description="每人年度救助上限（元）")
     standards: Standards = Field(default_factory=Standards)
     description: str = Field("", max_length=5000)
 
 
 class CampaignPatch(InputSchema):
     name: str | None = Field(None, max_length=120)
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    starts_on: Date | None = None
+    ends_on: Date | None = None
     type: TypeValue | None = Field(None, description="仅草稿可改")
-    year: int | None = Field(None, description="仅草稿可改")
+    year: Year | None = Field(None, description="仅草稿可改")
     eligibility: EligibilityValue | None = Field(None, description="仅草稿可改")
-    budget: Decimal | None = Field(None, ge=0, description="活动总预算；不能少于已下拨和已批准的金额")
-    yearly_cap: Decimal | None = None
+    budget: Money14 | None = Field(None, ge=0, description="活动总预算；不能少于已下拨和已批准的金额")
+    yearly_cap: Money14 | None = None
     standards: Standards | None = None
     description: str | None = Field(None, max_length=5000)
 
@@ -185,13 +189,13 @@ class AllocationOut(Schema):
 
 
 class AllocationIn(InputSchema):
-    org: int = Field(..., description="下级工会 id；资金从其最近的上级分配中划出")
-    amount: Decimal = Field(..., gt=0)
+    org: RowId = Field(..., description="下级工会 id；资金从其最近的上级分配中划出")
+    amount: Money14 = Field(..., gt=0)
     note: str = Field("", max_length=200)
 
 
 class AllocationPatch(InputSchema):
-    amount: Decimal = Field(..., gt=0, description="仅待批准的分配可改")
+    amount: Money14 = Field(..., gt=0, description="仅待批准的分配可改")
     note: str | None = Field(None, max_length=200)
 
 
@@ -295,17 +299,17 @@ class GrantPage(Schema):
 
 
 class GrantIn(InputSchema):
-    hardship_file: int | None = Field(None, description="已建档的困难职工档案 id（与个人申请二选一）")
+    hardship_file: RowId | None = Field(None, description="已建档的困难职工档案 id（与个人申请二选一）")
     person_name: str = Field("", max_length=64, description="个人申请：姓名")
     id_number: str = Field("", max_length=24, description="个人申请：身份证号码")
-    org: int | None = Field(None, description="个人申请：所在工会 id")
+    org: RowId | None = Field(None, description="个人申请：所在工会 id")
     reason: str = Field("", max_length=2000, description="救助事由（个人申请必填）")
-    amount: Decimal | None = Field(None, gt=0, description="救助金额；不传则按活动标准（金秋助学按学段标准）")
+    amount: Money14 | None = Field(None, gt=0, description="救助金额；不传则按活动标准（金秋助学按学段标准）")
     child_name: str = Field("", max_length=64, description="金秋助学：子女姓名")
     school: str = Field("", max_length=128, description="金秋助学：就读学校")
     stage: StageValue | None = Field(None, description="金秋助学：学段")
-    medical_total: Decimal | None = Field(None, description="医疗救助：医疗费用总额")
-    medical_reimbursed: Decimal | None = Field(None, description="医疗救助：医保等已报销")
+    medical_total: Money14 | None = Field(None, description="医疗救助：医疗费用总额")
+    medical_reimbursed: Money14 | None = Field(None, description="医疗救助：医保等已报销")
 
 
 class GrantNoteIn(InputSchema):
@@ -352,20 +356,20 @@ class TypeFiguresOut(Schema):
 
 
 class CampaignListParams(Schema):
-    year: int | None = None
+    year: Year | None = None
     type: TypeValue | None = None
     state: CampaignStateValue | None = None
-    q: str = Field("", description="名称包含")
-    org: int | None = Field(None, description="该工会（须在数据范围内）组织或参与的活动")
+    q: str = Field("", max_length=100, description="名称包含")
+    org: RowId | None = Field(None, description="该工会（须在数据范围内）组织或参与的活动")
 
 
 class GrantListParams(Schema):
-    campaign: int | None = None
+    campaign: RowId | None = None
     state: GrantStateValue | None = None
     type: TypeValue | None = None
-    org: int | None = Field(None, description="受助人所在工会（含下级）")
-    year: int | None = None
-    q: str = Field("", description="姓名（前缀）")
+    org: RowId | None = Field(None, description="受助人所在工会（含下级）")
+    year: Year | None = None
+    q: str = Field("", max_length=100, description="姓名（前缀）")
 
 
 def _standards(payload: Standards | None) -> dict | None:
@@ -400,7 +404,7 @@ def create_campaign(request, payload: CampaignIn):
 
 
 @router.get("/figures", response={200: list[TypeFiguresOut], **READ_ERRORS}, summary="年度汇总（按活动类型）")
-def figures_by_type(request, year: int):
+def figures_by_type(request, year: Year):
     return year_figures(actor=request.auth, year=year)
 
 
@@ -425,7 +429,7 @@ def list_grants(request, params: Query[GrantListParams], page: Query[PageParams]
     response={200: GrantDetailOut, **READ_ERRORS},
     summary="救助记录详情（需帮扶权限，留痕）",
 )
-def get_grant(request, grant_id: int):
+def get_grant(request, grant_id: RowId):
     return grant_get_for_view(actor=request.auth, pk=grant_id, ip=client_ip(request), channel="api")
 
 
@@ -436,14 +440,14 @@ def get_grant(request, grant_id: int):
     description="由预算所在工会及其上级批准；检查救助对象资格、每人年度上限和预算余额（并发安全）。"
     "预算不足为 409 budget_exceeded，超过年度上限为 409 yearly_cap_exceeded。",
 )
-def approve_grant(request, grant_id: int, payload: GrantNoteIn):
+def approve_grant(request, grant_id: RowId, payload: GrantNoteIn):
     grant = grant_get_visible(actor=request.auth, pk=grant_id)
     services.grant_approve(actor=request.auth, grant=grant, note=payload.note)
     return grant_get_visible(actor=request.auth, pk=grant_id)
 
 
 @router.post("/grants/{grant_id}/reject", response={200: GrantDetailOut, **WRITE_ERRORS}, summary="不批准")
-def reject_grant(request, grant_id: int, payload: GrantReasonIn):
+def reject_grant(request, grant_id: RowId, payload: GrantReasonIn):
     grant = grant_get_visible(actor=request.auth, pk=grant_id)
     services.grant_reject(actor=request.auth, grant=grant, reason=payload.reason)
     return grant_get_visible(actor=request.auth, pk=grant_id)
@@ -455,7 +459,7 @@ def reject_grant(request, grant_id: int, payload: GrantReasonIn):
     summary="撤销救助（释放预算）",
     description="待审批的由申报工会撤销，已批准的由审批工会撤销；已发放的不能撤销。",
 )
-def cancel_grant(request, grant_id: int, payload: GrantReasonIn):
+def cancel_grant(request, grant_id: RowId, payload: GrantReasonIn):
     grant = grant_get_visible(actor=request.auth, pk=grant_id)
     services.grant_cancel(actor=request.auth, grant=grant, reason=payload.reason)
     return grant_get_visible(actor=request.auth, pk=grant_id)
@@ -469,7 +473,7 @@ def cancel_grant(request, grant_id: int, payload: GrantReasonIn):
 )
 def pay_grant(
     request,
-    grant_id: int,
+    grant_id: RowId,
     method: FormEx[PayMethodValue, P(description="bank_transfer 银行转账，cash 现金，in_kind 实物")],
     paid_on: FormEx[dt.date, P(description="发放日期")],
     paid_amount: FormEx[Decimal | None, P(description="实发金额；不传则为批准金额")] = None,
@@ -495,7 +499,7 @@ def pay_grant(
     summary="批准预算分配",
     description="由分配方（上级分配所在工会及其上级）批准；批准后才能在其下申报和批准救助。",
 )
-def approve_allocation(request, allocation_id: int):
+def approve_allocation(request, allocation_id: RowId):
     allocation = allocation_get_visible(actor=request.auth, pk=allocation_id)
     return services.allocation_approve(actor=request.auth, allocation=allocation)
 
@@ -505,19 +509,19 @@ def approve_allocation(request, allocation_id: int):
     response={200: AllocationOut, **WRITE_ERRORS},
     summary="修改待批准的预算分配",
 )
-def update_allocation(request, allocation_id: int, payload: AllocationPatch):
+def update_allocation(request, allocation_id: RowId, payload: AllocationPatch):
     allocation = allocation_get_visible(actor=request.auth, pk=allocation_id)
     services.allocation_update(actor=request.auth, allocation=allocation, amount=payload.amount, note=payload.note)
     return allocation_get_visible(actor=request.auth, pk=allocation_id)
 
 
 @router.get("/{campaign_id}", response={200: CampaignOut, **READ_ERRORS}, summary="活动详情")
-def get_campaign(request, campaign_id: int):
+def get_campaign(request, campaign_id: RowId):
     return campaign_get_visible(actor=request.auth, pk=campaign_id)
 
 
 @router.patch("/{campaign_id}", response={200: CampaignOut, **WRITE_ERRORS}, summary="修改活动")
-def update_campaign(request, campaign_id: int, payload: CampaignPatch):
+def update_campaign(request, campaign_id: RowId, payload: CampaignPatch):
     actor = request.auth
     campaign = campaign_get_visible(actor=actor, pk=campaign_id)
     data = payload.model_dump(exclude_unset=True, exclude={"budget", "standards"})
@@ -528,14 +532,14 @@ def update_campaign(request, campaign_id: int, payload: CampaignPatch):
 
 
 @router.post("/{campaign_id}/open", response={200: CampaignOut, **WRITE_ERRORS}, summary="启动活动（批准总预算）")
-def open_campaign(request, campaign_id: int):
+def open_campaign(request, campaign_id: RowId):
     campaign = campaign_get_visible(actor=request.auth, pk=campaign_id)
     services.campaign_open(actor=request.auth, campaign=campaign)
     return campaign_get_visible(actor=request.auth, pk=campaign_id)
 
 
 @router.post("/{campaign_id}/close", response={200: CampaignOut, **WRITE_ERRORS}, summary="结束活动")
-def close_campaign(request, campaign_id: int):
+def close_campaign(request, campaign_id: RowId):
     campaign = campaign_get_visible(actor=request.auth, pk=campaign_id)
     services.campaign_close(actor=request.auth, campaign=campaign)
     return campaign_get_visible(actor=request.auth, pk=campaign_id)
@@ -546,7 +550,7 @@ def close_campaign(request, campaign_id: int):
     response={200: list[AllocationOut], **READ_ERRORS},
     summary="预算分配（数据范围内，按组织树排序）",
 )
-def list_allocations(request, campaign_id: int):
+def list_allocations(request, campaign_id: RowId):
     campaign = campaign_get_visible(actor=request.auth, pk=campaign_id)
     return list(allocation_list_visible(actor=request.auth, campaign=campaign))
 
@@ -557,7 +561,7 @@ def list_allocations(request, campaign_id: int):
     summary="向下级工会分配预算",
     description="下级分配合计不超过上级分配（409 allocation_exceeds_parent）；上级分配须已批准。",
 )
-def create_allocation(request, campaign_id: int, payload: AllocationIn):
+def create_allocation(request, campaign_id: RowId, payload: AllocationIn):
     actor = request.auth
     campaign = campaign_get_visible(actor=actor, pk=campaign_id)
     org = org_get_visible(actor=actor, org_id=payload.org)
@@ -574,7 +578,7 @@ def create_allocation(request, campaign_id: int, payload: AllocationIn):
     description="从已建档困难职工档案（hardship_file）或个人申请（person_name、id_number、org、reason；"
     "仅 eligibility=open 的活动）申报。每人每个活动限一次（409 duplicate_grant）。",
 )
-def propose_grant(request, campaign_id: int, payload: GrantIn):
+def propose_grant(request, campaign_id: RowId, payload: GrantIn):
     actor = request.auth
     campaign = campaign_get_visible(actor=actor, pk=campaign_id)
     data = {k: v for k, v in payload.model_dump().items() if v not in (None, "")}
@@ -588,7 +592,7 @@ def propose_grant(request, campaign_id: int, payload: GrantIn):
     summary="预算执行情况（按下级工会）",
     description="不含个人信息，数据范围内的工作人员均可查看。org 为数据范围内的工会（默认：组织单位或本工会）。",
 )
-def figures(request, campaign_id: int, org: int | None = None):
+def figures(request, campaign_id: RowId, org: RowId | None = None):
     actor = request.auth
     campaign = campaign_get_visible(actor=actor, pk=campaign_id)
     target = org_get_visible(actor=actor, org_id=org) if org is not None else None
@@ -603,7 +607,7 @@ def figures(request, campaign_id: int, org: int | None = None):
     description="已批准和已发放的救助，按工会（含下级）；证件号码脱敏，留有领取人签字栏。",
     openapi_extra=_XLSX_RESPONSE,
 )
-def payment_roll_export(request, campaign_id: int, org: int | None = None) -> HttpResponseBase:
+def payment_roll_export(request, campaign_id: RowId, org: RowId | None = None) -> HttpResponseBase:
     from gonghui.accounts.permissions import require_assistance
 
     actor = request.auth

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.assistance.models import HardshipLevel
+from gonghui.core.bounds import RowIdField
 from gonghui.orgs.forms import DATE_WIDGET, ActorFormMixin, OrgField
 from gonghui.web import BootstrapFormMixin
 
@@ -129,7 +130,7 @@ class AllocationEditForm(BootstrapFormMixin, forms.Form):
 
 class GrantFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     q = forms.CharField(label=_("姓名"), required=False, max_length=64)
-    campaign = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    campaign = RowIdField(required=False, widget=forms.HiddenInput)
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("状态：全部")), *GrantState.choices])
     type = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("类型：全部")), *CampaignType.choices])
     org = OrgField(label=_("工会（含下级）"), required=False)

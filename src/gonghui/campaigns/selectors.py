@@ -236,9 +236,14 @@ def candidate_files(*, actor, campaign: AssistanceCampaign, q: str = "", limit: 
     return list(qs.select_related("org").order_by("org__path", "id")[:limit])
 
 
-def person_committed_in_year(*, id_number_hash: str, year: int, exclude_pk: int | None = None) -> Decimal:
-    """What a person holds in approved and paid grants of the year, across all campaigns."""
+def person_committed_in_year(
+    *, id_number_hash: str, year: int, exclude_pk: int | None = None, visible_to=None
+) -> Decimal:
+    """What a person holds in approved and paid grants of the year, across all campaigns
+    (only those `visible_to` that actor, when given)."""
     qs = Grant.objects.filter(id_number_hash=id_number_hash, year=year, state__in=COMMITTED_STATES)
+    if visible_to is not None:
+        qs = qs.filter(scope_q(visible_to, "org__path"))
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     total = ZERO

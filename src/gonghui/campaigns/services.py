@@ -32,7 +32,7 @@ from gonghui.assistance.models import HardshipFile, HardshipLevel
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.pii import encrypt, keyed_hash
-from gonghui.members.selectors import member_current_elsewhere
+from gonghui.members.selectors import person_membership_for
 from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org
 from gonghui.orgs.selectors import org_get_visible
@@ -522,17 +522,31 @@ def _scoped_file(actor, pk: Any) -> HardshipFile:
         raise _bad("hardship_file", _("困难职工档案不存在或不在管理范围内")) from None
 
 
-def _check_cap(campaign: AssistanceCampaign, grant_hash: str, amount: Decimal, exclude_pk: int | None = None) -> None:
+def _check_cap(
+    actor, campaign: AssistanceCampaign, grant_hash: str, amount: Decimal, exclude_pk: int | None = None
+) -> None:
+    """The yearly cap counts the person's grants everywhere; the refusal names only the money the
+    actor may see (grants outside their scope are neither counted out loud nor placed)."""
     if campaign.yearly_cap is None:
         return
     held = person_committed_in_year(id_number_hash=grant_hash, year=campaign.year, exclude_pk=exclude_pk)
-    if held + amount > campaign.yearly_cap:
+    if held + amount <= campaign.yearly_cap:
+        return
+    held_in_scope = person_committed_in_year(
+        id_number_hash=grant_hash, year=campaign.year, exclude_pk=exclude_pk, visible_to=actor
+    )
+    if held_in_scope == held:
         message = _("超过每人年度救助上限 %(cap)s 元：本年度已获救助 %(held)s 元，本次 %(amount)s 元") % {
             "cap": campaign.yearly_cap,
             "held": held,
             "amount": amount,
         }
-        raise Conflict(message, code="yearly_cap_exceeded", fields={"amount": [message]})
+    else:
+        message = _("超过每人年度救助上限 %(cap)s 元：本次 %(amount)s 元，加上此人本年度已获的救助将超过上限") % {
+            "cap": campaign.yearly_cap,
+            "amount": amount,
+        }
+    raise Conflict(message, code="yearly_cap_exceeded", fields={"amount": [message]})
 
 
 def _check_file_eligible(file: HardshipFile | None) -> None:
@@ -577,7 +591,7 @@ def grant_propose(
         except NotFound:
             raise _bad("org", _("所选工会不存在或不在您的管理范围内")) from None
         id_hash, id_enc, id_masked = keyed_hash(facts.number), encrypt(facts.number), mask_id_number(facts.number)
-        member = member_current_elsewhere(id_number_hash=id_hash)
+        member = person_membership_for(actor=actor, id_number_hash=id_hash)
         level = ""
         source = GrantSource.APPLICATION
         reason = _text(data.get("reason"), "reason", _("救助事由"))
@@ -628,7 +642,7 @@ def grant_propose(
         raise Conflict(
             _("%(name)s 在本活动中已有救助记录（每人每个活动限一次）") % {"name": name}, code="duplicate_grant"
         )
-    _check_cap(campaign, id_hash, amount)
+    _check_cap(actor, campaign, id_hash, amount)
     try:
         with transaction.atomic():
             grant = Grant.objects.create(
@@ -701,7 +715,7 @@ def grant_approve(*, actor, grant: Grant, note: str = "", now: dt.datetime | Non
             raise _state_conflict(grant.campaign.get_state_display(), _("批准救助"))
         if grant.source == GrantSource.HARDSHIP_FILE:
             _check_file_eligible(grant.hardship_file)
-        _check_cap(grant.campaign, grant.id_number_hash, grant.amount, exclude_pk=grant.pk)
+        _check_cap(actor, grant.campaign, grant.id_number_hash, grant.amount, exclude_pk=grant.pk)
         allocation = BudgetAllocation.objects.select_for_update().get(pk=grant.allocation_id)
         if allocation.state != AllocationState.APPROVED:
             raise Conflict(_("预算分配尚未批准"), code="allocation_not_approved")

@@ -628,6 +628,8 @@ def overview(request):
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
+    if not 2000 <= year <= 2100:  # the years campaigns can have (core.api_schemas.Year)
+        year = timezone.localdate().year
     rows = year_figures(actor=request.user, year=year)
     campaigns = list(
         campaign_list_visible_to(actor=request.user, filters=CampaignFilters(year=year)).exclude(

@@ -6,12 +6,15 @@ shape and the list envelope are written once.
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from .bounds import INT32_MAX, ROW_ID_MAX
 from .exports import XLSX_CONTENT_TYPE  # noqa: F401 - the routers describe their XLSX answers with it
 from .pagination import MAX_LIMIT, keyset_page
 
@@ -30,13 +33,47 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+# ---- bounds every number, date and text of the API must keep (what the database columns hold) ----
+
+Int32 = Annotated[int, Field(ge=-INT32_MAX - 1, le=INT32_MAX)]
+PositiveInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]  # PositiveIntegerField
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]  # an object id (path, query or body)
+Year = Annotated[int, Field(ge=2000, le=2100)]  # a working year (campaigns, figures, standards)
+BirthYear = Annotated[int, Field(ge=1900, le=2100)]
+# Dates a person, a case or a plan can have: date arithmetic (deadlines, ages) stays inside Python's range.
+Date = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2100, 12, 31))]
+DateTime = Annotated[
+    dt.datetime,
+    Field(ge=dt.datetime(1900, 1, 1, tzinfo=dt.UTC), le=dt.datetime(2100, 12, 31, tzinfo=dt.UTC)),
+]
+
+
+def _money(max_digits: int) -> Any:
+    return Annotated[Decimal, Field(ge=0, max_digits=max_digits, decimal_places=2)]
+
+
+# Yuan amounts, as their columns hold them: DecimalField(max_digits=N, decimal_places=2).
+Money = _money(12)  # medical aid, casework
+Money8 = _money(8)  # living standards (元/人·月)
+Money10 = _money(10)  # incomes and help in hardship files
+Money14 = _money(14)  # campaign budgets and grants
+
+
+def Text(max_length: int) -> Any:
+    """A string of at most `max_length` characters (the column's max_length)."""
+    return Annotated[str, Field(max_length=max_length)]
+
+
 ERROR_DESCRIPTIONS = {
     400: "请求格式不正确（JSON 无法解析、参数类型或取值不符合约定）",
     401: "未登录或 API 令牌无效",
     403: "无权执行此操作（如只读账号修改数据），或会话请求缺少 CSRF 令牌",
     404: "对象不存在或不在本账号的数据范围内",
     409: "与现有数据冲突（如 duplicate_member、duplicate_code）",
+    413: "请求体过大",
     422: "取值不符合业务规则，fields 中逐项说明",
+    500: "服务器内部错误（已记录日志）",
+    503: "数据库暂时不可用，请按 Retry-After 秒数后重试",
 }
 
 
@@ -49,15 +86,36 @@ READ_ERRORS = error_responses(400, 401, 403, 404)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422)
 
 
+def _without_nul(value: Any) -> None:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("nul")
+    if isinstance(value, list | tuple | set):
+        for item in value:
+            _without_nul(item)
+    if isinstance(value, BaseModel):
+        _without_nul(value.__dict__)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key)
+            _without_nul(item)
+
+
 class InputSchema(Schema):
-    """Request bodies: unknown fields are rejected (400), so a misspelt field never passes silently."""
+    """Request bodies: unknown fields are rejected (400), so a misspelt field never passes silently;
+    no text may hold a NUL character (PostgreSQL can neither store nor compare one)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        _without_nul(value)
+        return value
 
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1 至 {MAX_LIMIT}")
-    cursor: str | None = Field(None, description="上一页返回的 next_cursor；不传则从第一页开始")
+    cursor: str | None = Field(None, max_length=64, description="上一页返回的 next_cursor；不传则从第一页开始")
 
 
 def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = True) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import TypeVar
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
+from .bounds import ROW_ID_MAX  # a cursor is a row id
 from .errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
@@ -21,7 +22,10 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        last_id = int(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not 0 <= last_id <= ROW_ID_MAX:
+            raise ValueError(last_id)
+        return last_id
     except (ValueError, UnicodeDecodeError):
         raise InvalidInput(_("分页游标无效"), code="bad_cursor", fields={"cursor": [_("分页游标无效")]}) from None
 

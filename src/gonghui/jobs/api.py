@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from gonghui.core.api_schemas import READ_ERRORS, XLSX_CONTENT_TYPE
+from gonghui.core.api_schemas import READ_ERRORS, XLSX_CONTENT_TYPE, RowId
 from gonghui.core.errors import NotFound
 from gonghui.core.exports import xlsx_response
 
@@ -53,7 +53,7 @@ class JobOut(Schema):
 
 
 @router.get("/{job_id}", response={200: JobOut, **READ_ERRORS}, summary="任务状态")
-def get_job(request, job_id: int):
+def get_job(request, job_id: RowId):
     return job_get_visible(actor=request.auth, job_id=job_id)
 
 
@@ -72,7 +72,7 @@ def get_job(request, job_id: int):
         }
     },
 )
-def get_job_report(request, job_id: int):
+def get_job_report(request, job_id: RowId):
     job = job_get_visible(actor=request.auth, job_id=job_id)
     report = Path(job.report_path).resolve() if job.report_path else None
     # Served from the data folder only, as the page does (jobs.views.report).

@@ -19,6 +19,7 @@ from gonghui.core.api_schemas import (
     DeadlineScheduleOut,
     InputSchema,
     PageParams,
+    RowId,
     deadline_schedule,
     keyset_envelope,
 )
@@ -74,13 +75,15 @@ class InviteLookupOut(Schema):
 
 
 class ApplicationIn(InputSchema):
-    org: int | None = Field(None, description="申请加入的工会 id（与 invite_code 二选一）")
-    invite_code: str | None = Field(None, description="工会的入会邀请码（二维码链接 /m/join/u/<邀请码>/ 中的一段）")
-    phone: str = Field("", description="联系电话；不填则用账号手机号")
-    ethnicity: str = Field("汉族", description="民族，如 汉族")
+    org: RowId | None = Field(None, description="申请加入的工会 id（与 invite_code 二选一）")
+    invite_code: str | None = Field(
+        None, max_length=64, description="工会的入会邀请码（二维码链接 /m/join/u/<邀请码>/ 中的一段）"
+    )
+    phone: str = Field("", max_length=20, description="联系电话；不填则用账号手机号")
+    ethnicity: str = Field("汉族", max_length=16, description="民族，如 汉族")
     education: EducationValue = Field("", description="学历")
-    employer_name: str = Field("", description="工作单位")
-    employer_uscc: str = Field("", description="单位统一社会信用代码（18位，选填）")
+    employer_name: str = Field("", max_length=128, description="工作单位")
+    employer_uscc: str = Field("", max_length=18, description="单位统一社会信用代码（18位，选填）")
     is_migrant_worker: bool = Field(False, description="是否农民工")
     new_employment_form: NewEmploymentValue = Field("none", description="新就业形态")
 
@@ -145,19 +148,19 @@ class ApplicationPage(Schema):
 
 
 class RejectIn(InputSchema):
-    reason: str = Field(..., description="未批准原因（必填，告知申请人）")
+    reason: str = Field(..., max_length=255, description="未批准原因（必填，告知申请人）")
 
 
 class JoiningTransferIn(InputSchema):
-    to_org: int | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
-    invite_code: str | None = Field(None, description="转入工会的入会邀请码")
-    reason: str = Field("", description="接转原因")
+    to_org: RowId | None = Field(None, description="转入工会 id（与 invite_code 二选一）")
+    invite_code: str | None = Field(None, max_length=64, description="转入工会的入会邀请码")
+    reason: str = Field("", max_length=255, description="接转原因")
 
 
 class OfficerTransferIn(InputSchema):
-    member: int = Field(..., description="会员 id（本账号管辖范围内）")
-    to_org: int = Field(..., description="转入工会 id（本账号管辖范围外；范围内请直接办理会员接转）")
-    reason: str = Field("", description="接转原因")
+    member: RowId = Field(..., description="会员 id（本账号管辖范围内）")
+    to_org: RowId = Field(..., description="转入工会 id（本账号管辖范围外；范围内请直接办理会员接转）")
+    reason: str = Field("", max_length=255, description="接转原因")
 
 
 class JoiningTransferOut(Schema):
@@ -255,13 +258,13 @@ class PromptPage(Schema):
 
 class PromptIn(InputSchema):
     state: PromptStateValue
-    founded_org: int | None = Field(None, description="已建会时可关联新建的基层工会 id")
-    note: str = Field("", description="备注")
+    founded_org: RowId | None = Field(None, description="已建会时可关联新建的基层工会 id")
+    note: str = Field("", max_length=255, description="备注")
 
 
 class ApplicationListParams(PageParams):
     state: JoinStateValue | None = Field(None, description=_JOIN_STATE_HELP)
-    org: int | None = Field(None, description="工会 id：该工会及其全部下级")
+    org: RowId | None = Field(None, description="工会 id：该工会及其全部下级")
     overdue: bool = Field(False, description="只看超期未审批的")
 
 
@@ -275,8 +278,8 @@ class PromptListParams(PageParams):
 
 
 class UnionSearchParams(Schema):
-    q: str = Field("", description="工作单位或工会名称（前缀、拼音首字母或包含）")
-    region: str = Field("", description="行政区划代码（省、市或区县，如 110000、110100、110105）")
+    q: str = Field("", max_length=100, description="工作单位或工会名称（前缀、拼音首字母或包含）")
+    region: str = Field("", max_length=6, description="行政区划代码（省、市或区县，如 110000、110100、110105）")
     no_union: bool = Field(False, description="单位没有工会 / 新就业形态：列出乡镇(街道)网上会员之家和联合工会")
 
 
@@ -337,7 +340,7 @@ def get_my_applications(request, page: Query[PageParams]):
 @router.get(
     "/my/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="我的一份入会申请"
 )
-def get_my_application(request, application_id: int):
+def get_my_application(request, application_id: RowId):
     worker = require_worker(request.user)
     return selectors.worker_application_get(worker=worker, application_id=application_id)
 
@@ -347,7 +350,7 @@ def get_my_application(request, application_id: int):
     response={200: ApplicationOut, **WRITE_ERRORS},
     summary="撤回待审批的入会申请（职工）",
 )
-def post_my_application_withdraw(request, application_id: int):
+def post_my_application_withdraw(request, application_id: RowId):
     worker = require_worker(request.user)
     application = selectors.worker_application_get(worker=worker, application_id=application_id)
     return services.application_withdraw(worker=worker, application=application)
@@ -372,7 +375,7 @@ def get_my_transfers(request, page: Query[PageParams]):
     response={200: JoiningTransferOut, **WRITE_ERRORS},
     summary="撤回接转申请（职工）",
 )
-def post_my_transfer_cancel(request, request_id: int):
+def post_my_transfer_cancel(request, request_id: RowId):
     worker = require_worker(request.user)
     found = selectors.worker_transfer_get(worker=worker, request_id=request_id)
     return services.transfer_request_cancel_by_worker(worker=worker, request=found)
@@ -389,7 +392,7 @@ def get_applications(request, params: Query[ApplicationListParams]):
 
 
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="一份入会申请")
-def get_application(request, application_id: int):
+def get_application(request, application_id: RowId):
     return selectors.application_get_visible(actor=request.user, application_id=application_id)
 
 
@@ -398,7 +401,7 @@ def get_application(request, application_id: int):
     response={200: ApplicationOut, **WRITE_ERRORS},
     summary="批准入会（创建会员并分配会员卡号）",
 )
-def post_application_approve(request, application_id: int):
+def post_application_approve(request, application_id: RowId):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
     return services.application_approve(actor=request.user, application=application)
 
@@ -406,7 +409,7 @@ def post_application_approve(request, application_id: int):
 @router.post(
     "/applications/{application_id}/reject", response={200: ApplicationOut, **WRITE_ERRORS}, summary="不予批准入会"
 )
-def post_application_reject(request, application_id: int, payload: RejectIn):
+def post_application_reject(request, application_id: RowId, payload: RejectIn):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
     return services.application_reject(actor=request.user, application=application, reason=payload.reason)
 
@@ -428,14 +431,14 @@ def post_transfer(request, payload: OfficerTransferIn):
 
 
 @router.get("/transfers/{request_id}", response={200: JoiningTransferOut, **READ_ERRORS}, summary="一份接转申请")
-def get_transfer(request, request_id: int):
+def get_transfer(request, request_id: RowId):
     return selectors.transfer_get_visible(actor=request.user, request_id=request_id)
 
 
 @router.post(
     "/transfers/{request_id}/approve", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会同意接转"
 )
-def post_transfer_approve(request, request_id: int):
+def post_transfer_approve(request, request_id: RowId):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_approve(actor=request.user, request=found)
 
@@ -443,7 +446,7 @@ def post_transfer_approve(request, request_id: int):
 @router.post(
     "/transfers/{request_id}/reject", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转入工会不予批准接转"
 )
-def post_transfer_reject(request, request_id: int, payload: RejectIn):
+def post_transfer_reject(request, request_id: RowId, payload: RejectIn):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_reject(actor=request.user, request=found, reason=payload.reason)
 
@@ -451,13 +454,13 @@ def post_transfer_reject(request, request_id: int, payload: RejectIn):
 @router.post(
     "/transfers/{request_id}/cancel", response={200: JoiningTransferOut, **WRITE_ERRORS}, summary="转出工会撤回接转申请"
 )
-def post_transfer_cancel(request, request_id: int):
+def post_transfer_cancel(request, request_id: RowId):
     found = selectors.transfer_get_visible(actor=request.user, request_id=request_id)
     return services.transfer_request_cancel_by_officer(actor=request.user, request=found)
 
 
 @router.get("/orgs/{org_id}/invite", response={200: InviteOut, **READ_ERRORS}, summary="工会的入会邀请码")
-def get_org_invite(request, org_id: int):
+def get_org_invite(request, org_id: RowId):
     org, invite = selectors.invite_for(actor=request.user, org_id=org_id)
     if invite is None:
         from django.utils.translation import gettext as _
@@ -476,7 +479,7 @@ def get_org_invite(request, org_id: int):
     response={200: InviteOut, **WRITE_ERRORS},
     summary="生成新的入会邀请码（原邀请码作废）",
 )
-def post_org_invite_regenerate(request, org_id: int):
+def post_org_invite_regenerate(request, org_id: RowId):
     org = org_get_visible(actor=request.user, org_id=org_id)
     invite = services.invite_regenerate(actor=request.user, org=org)
     return {
@@ -494,7 +497,7 @@ def get_prompts(request, params: Query[PromptListParams]):
 
 
 @router.patch("/prompts/{prompt_id}", response={200: PromptOut, **WRITE_ERRORS}, summary="处理建会提示")
-def patch_prompt(request, prompt_id: int, payload: PromptIn):
+def patch_prompt(request, prompt_id: RowId, payload: PromptIn):
     prompt = selectors.prompt_get_visible(actor=request.user, prompt_id=prompt_id)
     founded = org_get_visible(actor=request.user, org_id=payload.founded_org) if payload.founded_org else None
     return services.prompt_decide(

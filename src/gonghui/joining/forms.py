@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.bounds import RowIdField
 from gonghui.core.ethnicity import ETHNICITY_CHOICES
 from gonghui.members.models import Education, NewEmploymentForm
 from gonghui.orgs.forms import ActorFormMixin, OrgField
@@ -93,7 +94,7 @@ class UnionSearchForm(forms.Form):
 
 
 class OfficerTransferForm(BootstrapFormMixin, forms.Form):
-    to_org = forms.IntegerField(widget=forms.HiddenInput)
+    to_org = RowIdField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("接转原因"), max_length=255, required=False)
 
 

@@ -21,7 +21,17 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, FormEx, P
 
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, keyset_envelope
+from gonghui.core.api_schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Date,
+    InputSchema,
+    Money,
+    PageParams,
+    RowId,
+    Year,
+    keyset_envelope,
+)
 from gonghui.core.errors import NotFound
 from gonghui.jobs.selectors import job_get_visible
 from gonghui.members.selectors import member_get_visible
@@ -75,8 +85,8 @@ _CLAIM_STATE_HELP = (
 
 
 class TierSchema(Schema):
-    up_to: Decimal | None = Field(..., description="本段上限（元）；最后一段为 null，表示“以上”")
-    percent: Decimal = Field(..., description="补助比例（%），大于 0、不超过 100")
+    up_to: Money | None = Field(..., description="本段上限（元）；最后一段为 null，表示“以上”")
+    percent: Money = Field(..., description="补助比例（%），大于 0、不超过 100")
 
 
 class PlanOut(Schema):
@@ -114,48 +124,50 @@ class PlanPage(Schema):
 
 
 class PlanIn(InputSchema):
-    organiser: int = Field(..., description="主办工会 id：地方总工会或产业、区域工会联合会")
-    year: int
+    organiser: RowId = Field(..., description="主办工会 id：地方总工会或产业、区域工会联合会")
+    year: Year
     name: str = Field(..., max_length=128)
-    contribution: Decimal
-    enrol_start: dt.date
-    enrol_end: dt.date
-    cover_start: dt.date
-    cover_end: dt.date
-    deductible: Decimal = Decimal("0")
+    contribution: Money
+    enrol_start: Date
+    enrol_end: Date
+    cover_start: Date
+    cover_end: Date
+    deductible: Money = Decimal("0")
     deductible_basis: BasisValue = "per_claim"
     tiers: list[TierSchema]
-    per_claim_cap: Decimal
-    yearly_cap: Decimal
+    per_claim_cap: Money
+    yearly_cap: Money
     categories: list[CategoryValue]
-    description: str = ""
+    description: str = Field("", max_length=5000)
 
 
 class PlanPatchIn(InputSchema):
-    year: int | None = None
+    year: Year | None = None
     name: str | None = Field(None, max_length=128)
-    contribution: Decimal | None = None
-    enrol_start: dt.date | None = None
-    enrol_end: dt.date | None = None
-    cover_start: dt.date | None = None
-    cover_end: dt.date | None = None
-    deductible: Decimal | None = None
+    contribution: Money | None = None
+    enrol_start: Date | None = None
+    enrol_end: Date | None = None
+    cover_start: Date | None = None
+    cover_end: Date | None = None
+    deductible: Money | None = None
     deductible_basis: BasisValue | None = None
     tiers: list[TierSchema] | None = None
-    per_claim_cap: Decimal | None = None
-    yearly_cap: Decimal | None = None
+    per_claim_cap: Money | None = None
+    yearly_cap: Money | None = None
     categories: list[CategoryValue] | None = None
-    description: str | None = None
+    description: str | None = Field(None, max_length=5000)
 
 
 class PlanListParams(Schema):
-    year: int | None = None
+    year: Year | None = None
     state: PlanStateValue | None = None
 
 
 class PreviewIn(InputSchema):
-    eligible: Decimal = Field(..., description="可补助金额（个人自付扣除不予补助部分，元）")
-    enrolment: int | None = Field(None, description="参保登记 id：按其本年度已核定的补助计算年度限额（需帮扶数据权限）")
+    eligible: Money = Field(..., description="可补助金额（个人自付扣除不予补助部分，元）")
+    enrolment: RowId | None = Field(
+        None, description="参保登记 id：按其本年度已核定的补助计算年度限额（需帮扶数据权限）"
+    )
 
 
 class TierRowOut(Schema):
@@ -255,13 +267,13 @@ class EnrolmentPage(Schema):
 
 
 class EnrolIn(InputSchema):
-    member: int = Field(..., description="会员 id（在册会员）")
-    paid_on: dt.date | None = Field(None, description="缴费日期")
+    member: RowId = Field(..., description="会员 id（在册会员）")
+    paid_on: Date | None = Field(None, description="缴费日期")
 
 
 class BulkEnrolIn(InputSchema):
-    org: int = Field(..., description="工会 id：该工会及其全部下级的在册会员")
-    paid_on: dt.date | None = None
+    org: RowId = Field(..., description="工会 id：该工会及其全部下级的在册会员")
+    paid_on: Date | None = None
 
 
 class BulkJobOut(Schema):
@@ -425,19 +437,19 @@ class ClaimIn(InputSchema):
     category: CategoryValue = Field(..., description=_CATEGORY_HELP)
     hospital: str = Field(..., max_length=128)
     diagnosis: str = Field(..., max_length=255)
-    admission_date: dt.date = Field(..., description="入院（就诊）日期，须在保障期内")
-    discharge_date: dt.date | None = Field(None, description="出院日期；住院必填")
-    total_cost: Decimal
-    insurance_paid: Decimal = Decimal("0")
-    other_paid: Decimal = Decimal("0")
+    admission_date: Date = Field(..., description="入院（就诊）日期，须在保障期内")
+    discharge_date: Date | None = Field(None, description="出院日期；住院必填")
+    total_cost: Money
+    insurance_paid: Money = Decimal("0")
+    other_paid: Money = Decimal("0")
 
 
 class OfficerClaimIn(ClaimIn):
-    excluded_amount: Decimal = Field(Decimal("0"), description="不予补助部分（自费药品等）")
+    excluded_amount: Money = Field(Decimal("0"), description="不予补助部分（自费药品等）")
 
 
 class WorkerClaimIn(ClaimIn):
-    enrolment: int = Field(..., description="本人的参保登记 id（见 GET /medical-aid/my/enrolments）")
+    enrolment: RowId = Field(..., description="本人的参保登记 id（见 GET /medical-aid/my/enrolments）")
     consent_sensitive: bool = Field(
         False,
         description="单独同意处理敏感个人信息（《个人信息保护法》第二十九条）；首次提供时须为 true，否则 422 consent_required",
@@ -448,23 +460,23 @@ class ClaimPatchIn(InputSchema):
     category: CategoryValue | None = None
     hospital: str | None = Field(None, max_length=128)
     diagnosis: str | None = Field(None, max_length=255)
-    admission_date: dt.date | None = None
-    discharge_date: dt.date | None = None
-    total_cost: Decimal | None = None
-    insurance_paid: Decimal | None = None
-    other_paid: Decimal | None = None
+    admission_date: Date | None = None
+    discharge_date: Date | None = None
+    total_cost: Money | None = None
+    insurance_paid: Money | None = None
+    other_paid: Money | None = None
 
 
 class ClaimListParams(Schema):
     state: ClaimStateValue | None = None
-    org: int | None = Field(None, description="工会 id：该工会及其全部下级")
+    org: RowId | None = Field(None, description="工会 id：该工会及其全部下级")
     category: CategoryValue | None = None
-    plan: int | None = None
-    q: str = Field("", description="申请编号或姓名（前缀）")
+    plan: RowId | None = None
+    q: str = Field("", max_length=100, description="申请编号或姓名（前缀）")
 
 
 class ApproveIn(InputSchema):
-    excluded_amount: Decimal | None = Field(None, description="核定的不予补助部分；不传则沿用申请中的金额")
+    excluded_amount: Money | None = Field(None, description="核定的不予补助部分；不传则沿用申请中的金额")
     note: str = Field("", max_length=500)
 
 
@@ -474,8 +486,8 @@ class MedicalAidReasonIn(InputSchema):
 
 class PayIn(InputSchema):
     method: MethodValue = Field(..., description="bank_transfer 银行转账，cash 现金")
-    paid_on: dt.date
-    amount: Decimal = Field(..., description="应等于核定补助")
+    paid_on: Date
+    amount: Money = Field(..., description="应等于核定补助")
     voucher_no: str = Field("", max_length=64, description="凭证号；银行转账必填")
 
 
@@ -532,7 +544,7 @@ def create_plan(request, payload: PlanIn):
 
 
 @router.get("/plans/{plan_id}", response={200: PlanOut, **READ_ERRORS}, summary="计划详情")
-def get_plan(request, plan_id: int):
+def get_plan(request, plan_id: RowId):
     return plan_get_visible(actor=request.auth, plan_id=plan_id)
 
 
@@ -542,7 +554,7 @@ def get_plan(request, plan_id: int):
     summary="修改计划",
     description="草稿可改全部字段；实施中只能改名称、说明和参保登记期（改规则返回 409 plan_rules_locked）；已结束不能改。",
 )
-def update_plan(request, plan_id: int, payload: PlanPatchIn):
+def update_plan(request, plan_id: RowId, payload: PlanPatchIn):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     data = payload.model_dump(exclude_unset=True)
     if "tiers" in data:
@@ -551,13 +563,13 @@ def update_plan(request, plan_id: int, payload: PlanPatchIn):
 
 
 @router.post("/plans/{plan_id}/open", response={200: PlanOut, **WRITE_ERRORS}, summary="启动计划")
-def open_plan(request, plan_id: int):
+def open_plan(request, plan_id: RowId):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     return services.plan_open(actor=request.auth, plan=plan)
 
 
 @router.post("/plans/{plan_id}/close", response={200: PlanOut, **WRITE_ERRORS}, summary="结束计划")
-def close_plan(request, plan_id: int):
+def close_plan(request, plan_id: RowId):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     return services.plan_close(actor=request.auth, plan=plan)
 
@@ -568,7 +580,7 @@ def close_plan(request, plan_id: int):
     summary="补助试算（不保存）",
     description="按计划规则计算一笔可补助金额的补助；给出 enrolment 时计入该参保人本年度已核定的补助。",
 )
-def preview(request, plan_id: int, payload: PreviewIn):
+def preview(request, plan_id: RowId, payload: PreviewIn):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     enrolment = None
     if payload.enrolment is not None:
@@ -586,7 +598,7 @@ def preview(request, plan_id: int, payload: PreviewIn):
     summary="统计（各工会）",
     description="参保人数、已收缴费、申请件数、核定与已发放补助、件均补助；不含个人信息，数据范围内的干部均可查看。",
 )
-def figures(request, plan_id: int, org: int | None = None):
+def figures(request, plan_id: RowId, org: RowId | None = None):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     base = org_get_visible(actor=request.auth, org_id=org) if org is not None else None
     total, rows = plan_figures(actor=request.auth, plan=plan, org=base)
@@ -598,7 +610,7 @@ def figures(request, plan_id: int, org: int | None = None):
 
 @router.get("/plans/{plan_id}/enrolments", response={200: EnrolmentPage, **READ_ERRORS}, summary="参保人员")
 def list_enrolments(
-    request, plan_id: int, page: Query[PageParams], org: int | None = None, state: str = "", q: str = ""
+    request, plan_id: RowId, page: Query[PageParams], org: RowId | None = None, state: str = "", q: str = ""
 ):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     qs = enrolment_list(actor=request.auth, plan=plan, filters=EnrolmentFilters(org_id=org, state=state, q=q))
@@ -606,7 +618,7 @@ def list_enrolments(
 
 
 @router.post("/plans/{plan_id}/enrolments", response={201: EnrolmentOut, **WRITE_ERRORS}, summary="为一名会员参保")
-def enrol_member(request, plan_id: int, payload: EnrolIn):
+def enrol_member(request, plan_id: RowId, payload: EnrolIn):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     member = member_get_visible(actor=request.auth, member_id=payload.member)
     enrolment = services.enrolment_create(actor=request.auth, plan=plan, member=member, paid_on=payload.paid_on)
@@ -629,7 +641,7 @@ def _job_out(job) -> dict[str, Any]:
     summary="批量参保",
     description="该工会及其下级全部在册会员中尚未参保的人员；重复调用不会重复登记。人数较多时转入后台（202，返回 job）。",
 )
-def enrol_bulk(request, plan_id: int, payload: BulkEnrolIn):
+def enrol_bulk(request, plan_id: RowId, payload: BulkEnrolIn):
     plan = plan_get_visible(actor=request.auth, plan_id=plan_id)
     outcome = bulk.enrol_bulk(actor=request.auth, plan=plan, org=payload.org, paid_on=payload.paid_on)
     if outcome.job is not None:
@@ -638,7 +650,7 @@ def enrol_bulk(request, plan_id: int, payload: BulkEnrolIn):
 
 
 @router.get("/enrol-jobs/{job_id}", response={200: BulkJobOut, **READ_ERRORS}, summary="批量参保任务进度")
-def get_enrol_job(request, job_id: int):
+def get_enrol_job(request, job_id: RowId):
     job = job_get_visible(actor=request.auth, job_id=job_id)
     if job.kind != bulk.JOB_KIND:
         raise NotFound(_("任务不存在"))
@@ -646,17 +658,17 @@ def get_enrol_job(request, job_id: int):
 
 
 @router.post("/enrolments/{enrolment_id}/cancel", response={200: EnrolmentOut, **WRITE_ERRORS}, summary="退出计划")
-def cancel_enrolment(request, enrolment_id: int, payload: CancelIn):
+def cancel_enrolment(request, enrolment_id: RowId, payload: CancelIn):
     enrolment = enrolment_get_visible(actor=request.auth, enrolment_id=enrolment_id)
     return services.enrolment_cancel(actor=request.auth, enrolment=enrolment, reason=payload.reason)
 
 
 class PaymentIn(InputSchema):
-    paid_on: dt.date = Field(..., description="缴费日期")
+    paid_on: Date = Field(..., description="缴费日期")
 
 
 @router.post("/enrolments/{enrolment_id}/payment", response={200: EnrolmentOut, **WRITE_ERRORS}, summary="补记缴费")
-def record_payment(request, enrolment_id: int, payload: PaymentIn):
+def record_payment(request, enrolment_id: RowId, payload: PaymentIn):
     enrolment = enrolment_get_visible(actor=request.auth, enrolment_id=enrolment_id)
     return services.enrolment_record_payment(actor=request.auth, enrolment=enrolment, paid_on=payload.paid_on)
 
@@ -667,7 +679,7 @@ def record_payment(request, enrolment_id: int, payload: PaymentIn):
     summary="代为登记申请",
     description="个人自付（总费用 − 医保报销 − 其他报销）须大于 0，否则 422 no_self_paid。材料另用 attachments 上传。",
 )
-def create_claim(request, enrolment_id: int, payload: OfficerClaimIn):
+def create_claim(request, enrolment_id: RowId, payload: OfficerClaimIn):
     enrolment = enrolment_get_visible(actor=request.auth, enrolment_id=enrolment_id)
     claim = services.claim_create(actor=request.auth, enrolment=enrolment, data=payload.model_dump())
     return Status(201, claim_get_visible(actor=request.auth, claim_id=claim.pk))
@@ -699,18 +711,18 @@ def list_claims(request, params: Query[ClaimListParams], page: Query[PageParams]
     summary="申请详情",
     description="每次查看都写入审计记录。",
 )
-def get_claim(request, claim_id: int):
+def get_claim(request, claim_id: RowId):
     return services.claim_open(actor=request.auth, claim_id=claim_id, ip=client_ip(request))
 
 
-def _claim(request, claim_id: int) -> Claim:
+def _claim(request, claim_id: RowId) -> Claim:
     return claim_get_visible(actor=request.auth, claim_id=claim_id)
 
 
 @router.post(
     "/claims/{claim_id}/start-review", response={200: OfficerClaimDetailOut, **WRITE_ERRORS}, summary="开始审核"
 )
-def start_review(request, claim_id: int):
+def start_review(request, claim_id: RowId):
     return services.claim_start_review(actor=request.auth, claim=_claim(request, claim_id))
 
 
@@ -720,7 +732,7 @@ def start_review(request, claim_id: int):
     summary="核准补助",
     description="在该参保人的参保登记行锁内按规则重新计算并确定补助，并发核准也不会超过年度限额。",
 )
-def approve(request, claim_id: int, payload: ApproveIn):
+def approve(request, claim_id: RowId, payload: ApproveIn):
     return services.claim_approve(
         actor=request.auth,
         claim=_claim(request, claim_id),
@@ -730,12 +742,12 @@ def approve(request, claim_id: int, payload: ApproveIn):
 
 
 @router.post("/claims/{claim_id}/reject", response={200: OfficerClaimDetailOut, **WRITE_ERRORS}, summary="不予补助")
-def reject(request, claim_id: int, payload: MedicalAidReasonIn):
+def reject(request, claim_id: RowId, payload: MedicalAidReasonIn):
     return services.claim_reject(actor=request.auth, claim=_claim(request, claim_id), reason=payload.reason)
 
 
 @router.post("/claims/{claim_id}/return", response={200: OfficerClaimDetailOut, **WRITE_ERRORS}, summary="退回补充材料")
-def return_claim(request, claim_id: int, payload: MedicalAidReasonIn):
+def return_claim(request, claim_id: RowId, payload: MedicalAidReasonIn):
     return services.claim_return(actor=request.auth, claim=_claim(request, claim_id), reason=payload.reason)
 
 
@@ -744,7 +756,7 @@ def return_claim(request, claim_id: int, payload: MedicalAidReasonIn):
     response={200: OfficerClaimDetailOut, **WRITE_ERRORS},
     summary="代为重新提交",
 )
-def resubmit(request, claim_id: int, payload: ClaimPatchIn):
+def resubmit(request, claim_id: RowId, payload: ClaimPatchIn):
     return services.claim_resubmit(
         actor=request.auth, claim=_claim(request, claim_id), data=payload.model_dump(exclude_unset=True)
     )
@@ -756,7 +768,7 @@ def resubmit(request, claim_id: int, payload: ClaimPatchIn):
     summary="登记发放",
     description="金额须等于核定补助（否则 422 amount_mismatch）；凭证可另用 attachments（kind=voucher）上传。",
 )
-def pay(request, claim_id: int, payload: PayIn):
+def pay(request, claim_id: RowId, payload: PayIn):
     return services.claim_pay(
         actor=request.auth,
         claim=_claim(request, claim_id),
@@ -775,7 +787,7 @@ def pay(request, claim_id: int, payload: PayIn):
 )
 def attach(
     request,
-    claim_id: int,
+    claim_id: RowId,
     file: FileEx[UploadedFile, P(description="PDF、JPG 或 PNG")],
     kind: FormEx[
         AttachmentKindValue,
@@ -787,7 +799,7 @@ def attach(
 
 
 @router.get("/claims/{claim_id}/attachments/{attachment_id}", response=READ_ERRORS, summary="下载材料")
-def download(request, claim_id: int, attachment_id: int):
+def download(request, claim_id: RowId, attachment_id: RowId):
     return attachment_response(
         attachment_get_visible(actor=request.auth, claim_id=claim_id, attachment_id=attachment_id)
     )
@@ -826,7 +838,7 @@ def my_file(request, payload: WorkerClaimIn):
 
 
 @router.get("/my/claims/{claim_id}", response={200: ClaimDetailOut, **READ_ERRORS}, summary="职工：申请详情")
-def my_claim(request, claim_id: int):
+def my_claim(request, claim_id: RowId):
     worker = require_verified_worker(request.auth)
     return claim_get_for_worker(worker=worker, claim_id=claim_id)
 
@@ -836,7 +848,7 @@ def my_claim(request, claim_id: int):
     response={200: ClaimDetailOut, **WRITE_ERRORS},
     summary="职工：修改后重新提交",
 )
-def my_resubmit(request, claim_id: int, payload: ClaimPatchIn):
+def my_resubmit(request, claim_id: RowId, payload: ClaimPatchIn):
     worker = require_verified_worker(request.auth)
     claim = claim_get_for_worker(worker=worker, claim_id=claim_id)
     return services.claim_resubmit(worker=worker, claim=claim, data=payload.model_dump(exclude_unset=True))
@@ -849,7 +861,7 @@ def my_resubmit(request, claim_id: int, payload: ClaimPatchIn):
 )
 def my_attach(
     request,
-    claim_id: int,
+    claim_id: RowId,
     file: FileEx[UploadedFile, P(description="PDF、JPG 或 PNG")],
     kind: FormEx[Literal["invoice", "discharge_summary", "settlement", "other"], P(description="材料类型")],
 ):
@@ -859,6 +871,6 @@ def my_attach(
 
 
 @router.get("/my/claims/{claim_id}/attachments/{attachment_id}", response=READ_ERRORS, summary="职工：下载材料")
-def my_download(request, claim_id: int, attachment_id: int):
+def my_download(request, claim_id: RowId, attachment_id: RowId):
     worker = require_verified_worker(request.auth)
     return attachment_response(attachment_get_for_worker(worker=worker, claim_id=claim_id, attachment_id=attachment_id))

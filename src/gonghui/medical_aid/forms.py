@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.bounds import RowIdField
 from gonghui.orgs.forms import DATE_WIDGET, ActorFormMixin, OrgField
 from gonghui.web import BootstrapFormMixin
 
@@ -43,7 +44,9 @@ class PlanForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     categories = forms.MultipleChoiceField(
         label=_("受理范围"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
     )
-    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("说明"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -138,7 +141,7 @@ class ClaimFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("状态：全部")), *ClaimState.choices])
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("类别：全部")), *Category.choices])
     org = OrgField(label=_("工会（含下级）"), required=False)
-    plan = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    plan = RowIdField(required=False, widget=forms.HiddenInput)
 
 
 class PlanFilterForm(BootstrapFormMixin, forms.Form):

@@ -26,8 +26,10 @@ from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     XLSX_CONTENT_TYPE,
+    Date,
     InputSchema,
     PageParams,
+    RowId,
     keyset_envelope,
 )
 from gonghui.core.errors import DomainError
@@ -137,16 +139,17 @@ class MemberPage(Schema):
 class MemberListParams(Schema):
     q: str = Field(
         "",
+        max_length=100,
         description="搜索框：姓名（前缀）、拼音首字母（zs 找到张三；多音字姓氏两种读法都可，曾国藩 zgf 或 cgf）、"
         "手机号、完整证件号码、会员卡号、列表中复制的掩码（145****8038、110105********1234）、"
         "姓名或首字母加手机号/证件号后四位（张三8038、zs8038）；只输入后四位时最多返回 20 人。空格和全角字符忽略",
     )
-    org: int | None = Field(None, description="工会 id：该工会及其全部下级的会员")
+    org: RowId | None = Field(None, description="工会 id：该工会及其全部下级的会员")
     status: MemberStatusValue | None = Field(None, description=_STATUS_HELP)
     is_migrant_worker: bool | None = Field(None, description="是否农民工")
     new_employment_form: NewEmploymentValue | None = Field(None, description=_NEW_EMPLOYMENT_HELP)
-    join_date_from: dt.date | None = Field(None, description="入会日期起（含）YYYY-MM-DD")
-    join_date_to: dt.date | None = Field(None, description="入会日期止（含）YYYY-MM-DD")
+    join_date_from: Date | None = Field(None, description="入会日期起（含）YYYY-MM-DD")
+    join_date_to: Date | None = Field(None, description="入会日期止（含）YYYY-MM-DD")
 
     def to_filters(self) -> MemberFilters:
         return MemberFilters(
@@ -161,37 +164,39 @@ class MemberListParams(Schema):
 
 
 class MemberCreateIn(InputSchema):
-    name: str = Field(..., description="姓名")
+    name: str = Field(..., max_length=64, description="姓名")
     id_type: IdTypeValue = Field("resident_id", description=_ID_TYPE_HELP)
-    id_number: str = Field(..., description="证件号码（18位，校验 GB 11643 校验位；出生日期和性别由此得出）")
-    phone: str | None = Field(None, description="中国大陆手机号码")
-    ethnicity: str | None = Field(None, description="民族（56个民族之一），默认 汉族")
+    id_number: str = Field(
+        ..., max_length=24, description="证件号码（18位，校验 GB 11643 校验位；出生日期和性别由此得出）"
+    )
+    phone: str | None = Field(None, max_length=20, description="中国大陆手机号码")
+    ethnicity: str | None = Field(None, max_length=16, description="民族（56个民族之一），默认 汉族")
     education: EducationValue | None = Field(None, description=_EDUCATION_HELP)
-    employer_name: str | None = Field(None, description="工作单位")
-    employer_uscc: str | None = Field(None, description="单位统一社会信用代码（校验 GB 32100 校验位）")
-    org: int = Field(..., description="所在基层工会或联合基层工会 id")
-    join_date: dt.date = Field(..., description="入会日期 YYYY-MM-DD")
+    employer_name: str | None = Field(None, max_length=128, description="工作单位")
+    employer_uscc: str | None = Field(None, max_length=18, description="单位统一社会信用代码（校验 GB 32100 校验位）")
+    org: RowId = Field(..., description="所在基层工会或联合基层工会 id")
+    join_date: Date = Field(..., description="入会日期 YYYY-MM-DD")
     is_migrant_worker: bool = Field(False, description="是否农民工")
     new_employment_form: NewEmploymentValue = Field("none", description=_NEW_EMPLOYMENT_HELP)
 
 
 class MemberPatchIn(InputSchema):
-    name: str | None = None
+    name: str | None = Field(None, max_length=64)
     id_type: IdTypeValue | None = None
-    id_number: str | None = None
-    phone: str | None = None
-    ethnicity: str | None = None
+    id_number: str | None = Field(None, max_length=24)
+    phone: str | None = Field(None, max_length=20)
+    ethnicity: str | None = Field(None, max_length=16)
     education: EducationValue | None = None
-    employer_name: str | None = None
-    employer_uscc: str | None = None
-    org: int | None = Field(None, description="只能是当前工会；调整所在工会请用 transfer")
-    join_date: dt.date | None = None
+    employer_name: str | None = Field(None, max_length=128)
+    employer_uscc: str | None = Field(None, max_length=18)
+    org: RowId | None = Field(None, description="只能是当前工会；调整所在工会请用 transfer")
+    join_date: Date | None = None
     is_migrant_worker: bool | None = None
     new_employment_form: NewEmploymentValue | None = None
 
 
 class TransferIn(InputSchema):
-    to_org: int = Field(..., description="转入的基层工会或联合基层工会 id")
+    to_org: RowId = Field(..., description="转入的基层工会或联合基层工会 id")
     note: str = Field("", max_length=255, description="备注")
 
 
@@ -456,7 +461,7 @@ def plain_detail_response(request, actor, member_id) -> HttpResponse | None:
     response={200: MemberDetailOut, **READ_ERRORS},
     summary="会员详情",
 )
-def get_member(request, member_id: int):
+def get_member(request, member_id: RowId):
     # Built by hand (same JSON as MemberDetailOut; tests/api compares them): the hot read skips
     # the ORM and the response schema's per-field validation.
     return _json(member_out_visible(actor=request.auth, member_id=member_id))
@@ -468,7 +473,7 @@ def get_member(request, member_id: int):
     summary="修改会员信息",
     description="只修改请求中给出的字段；每次修改记入变更记录。调整所在工会请用 transfer。",
 )
-def update_member(request, member_id: int, payload: MemberPatchIn):
+def update_member(request, member_id: RowId, payload: MemberPatchIn):
     actor = request.auth
     member = member_get_visible(actor=actor, member_id=member_id)
     return member_update(actor=actor, member=member, data=payload.model_dump(exclude_unset=True))
@@ -480,7 +485,7 @@ def update_member(request, member_id: int, payload: MemberPatchIn):
     summary="会员接转",
     description="原会籍记录变为 transferred，并在转入工会开立新的会籍记录（新的 id 和会员卡号），变更记录前后相连。",
 )
-def transfer_member(request, member_id: int, payload: TransferIn):
+def transfer_member(request, member_id: RowId, payload: TransferIn):
     actor = request.auth
     member = member_get_visible(actor=actor, member_id=member_id)
     return member_transfer(actor=actor, member=member, to_org=payload.to_org, note=payload.note)
@@ -492,7 +497,7 @@ def transfer_member(request, member_id: int, payload: TransferIn):
     summary="变更会籍状态",
     description="保留会籍、退会、已故或恢复为会员；不允许的变更返回 422 bad_status_change。",
 )
-def change_member_status(request, member_id: int, payload: StatusIn):
+def change_member_status(request, member_id: RowId, payload: StatusIn):
     actor = request.auth
     member = member_get_visible(actor=actor, member_id=member_id)
     return member_change_status(actor=actor, member=member, status=payload.status, note=payload.note)
@@ -504,7 +509,7 @@ def change_member_status(request, member_id: int, payload: StatusIn):
     summary="查看完整证件号码",
     description="需要查看权限（只读账号不可），每次调用都写入审计记录和会员变更记录。",
 )
-def reveal_member_id(request, member_id: int):
+def reveal_member_id(request, member_id: RowId):
     actor = request.auth
     member = member_get_visible(actor=actor, member_id=member_id)
     return {"id_number": member_reveal_id(actor=actor, member=member, ip=client_ip(request))}
@@ -516,7 +521,7 @@ def reveal_member_id(request, member_id: int):
     summary="会员变更记录",
     description="谁在何时改了什么（新在前），包括接转前后的会籍记录中本账号可见的部分。",
 )
-def member_events(request, member_id: int, page: Query[PageParams]):
+def member_events(request, member_id: RowId, page: Query[PageParams]):
     actor = request.auth
     member = member_get_visible(actor=actor, member_id=member_id)
     return keyset_envelope(member_history(actor=actor, member=member), page)
@@ -528,6 +533,6 @@ def member_events(request, member_id: int, page: Query[PageParams]):
     summary="工会统计",
     description="本工会及全部下级：各会籍状态人数、农民工人数与各类新就业形态人数（只计在册会员）、各类型有效工会数。",
 )
-def org_stats(request, org_id: int):
+def org_stats(request, org_id: RowId):
     org = org_get_visible(actor=request.auth, org_id=org_id)
     return subtree_stats(org=org)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.personal_data import phone_for
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core import fastsql
-from gonghui.core.errors import NotFound
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from gonghui.core.phone import mask_mobile
 from gonghui.core.treepath import subtree_q, upper_bound
@@ -377,3 +377,18 @@ def member_current_elsewhere(*, id_number_hash: str, exclude_pk: int | None = No
     if exclude_pk:
         qs = qs.exclude(pk=exclude_pk)
     return qs.first()
+
+
+def person_membership_for(*, actor, id_number_hash: str, field: str = "id_number") -> Member | None:
+    """The current membership of a person the actor is about to act for (a grant, a hardship file).
+
+    None for a non-member (any union may register one). A member of a union outside the actor's
+    scope is refused: their own union acts for them. The answer says no more than the member
+    roll's duplicate_member does (a membership exists elsewhere), never which union, nor the id.
+    """
+    member = member_current_elsewhere(id_number_hash=id_number_hash)
+    root = scope_root_path(actor)
+    if member is not None and root is not None and not member.org.path.startswith(root):
+        message = _("此人是其他工会的会员，请由其所在工会办理")
+        raise InvalidInput(message, code="member_out_of_scope", fields={field: [message]})
+    return member

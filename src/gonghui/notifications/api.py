@@ -6,7 +6,7 @@ import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, keyset_envelope
+from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, RowId, keyset_envelope
 
 from .selectors import inbox, unread_count
 from .services import mark_read
@@ -43,7 +43,7 @@ class UnreadOut(Schema):
 
 
 class MarkReadIn(InputSchema):
-    ids: list[int] | None = Field(None, description="要标为已读的消息 id；不是自己的 id 会被忽略")
+    ids: list[RowId] | None = Field(None, description="要标为已读的消息 id；不是自己的 id 会被忽略")
     all: bool = Field(False, description="true 时把全部未读消息标为已读（忽略 ids）")
 
 

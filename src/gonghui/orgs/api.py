@@ -8,13 +8,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from gonghui.core.api_schemas import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    InputSchema,
-    PageParams,
-    keyset_envelope,
-)
+from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, Date, InputSchema, PageParams, RowId, keyset_envelope
 from gonghui.core.errors import InvalidInput
 
 from .models import Org
@@ -66,9 +60,9 @@ class OrgPage(Schema):
 
 
 class OrgListParams(Schema):
-    parent: int | None = Field(None, description="只列出该工会的直接下级；不传则列出数据范围内的全部工会")
+    parent: RowId | None = Field(None, description="只列出该工会的直接下级；不传则列出数据范围内的全部工会")
     kind: OrgKindValue | None = Field(None, description="按类型筛选")
-    q: str = Field("", description="名称、拼音首字母或组织代码")
+    q: str = Field("", max_length=100, description="名称、拼音首字母或组织代码")
     term: Literal["overdue", "due_soon"] | None = Field(
         None, description="换届筛选：overdue 已逾期，due_soon 90天内到期"
     )
@@ -76,40 +70,40 @@ class OrgListParams(Schema):
 
 
 class OrgFieldsIn(InputSchema):
-    name: str = Field(..., description="名称")
-    code: str = Field(..., description="组织代码：2至32位字母、数字、下划线或连字符，全局唯一")
+    name: str = Field(..., max_length=128, description="名称")
+    code: str = Field(..., max_length=32, description="组织代码：2至32位字母、数字、下划线或连字符，全局唯一")
     kind: OrgKindValue = Field(..., description=_KIND_HELP)
     federation_level: FederationLevelValue | None = Field(None, description=_LEVEL_HELP)
-    region_code: str = Field(..., description="GB/T 2260 行政区划代码（6位）")
-    uscc: str | None = Field(None, description="工会法人统一社会信用代码（可选，校验 GB 32100 校验位）")
-    chair_name: str | None = Field(None, description="工会主席")
-    contact_phone: str | None = Field(None, description="联系电话")
-    founded_on: dt.date | None = Field(None, description="成立日期 YYYY-MM-DD")
-    term_start: dt.date | None = Field(None, description="本届开始日期 YYYY-MM-DD")
-    term_end: dt.date | None = Field(None, description="换届日期 YYYY-MM-DD")
+    region_code: str = Field(..., max_length=6, description="GB/T 2260 行政区划代码（6位）")
+    uscc: str | None = Field(None, max_length=18, description="工会法人统一社会信用代码（可选，校验 GB 32100 校验位）")
+    chair_name: str | None = Field(None, max_length=64, description="工会主席")
+    contact_phone: str | None = Field(None, max_length=20, description="联系电话")
+    founded_on: Date | None = Field(None, description="成立日期 YYYY-MM-DD")
+    term_start: Date | None = Field(None, description="本届开始日期 YYYY-MM-DD")
+    term_end: Date | None = Field(None, description="换届日期 YYYY-MM-DD")
 
 
 class OrgCreateIn(OrgFieldsIn):
-    parent: int | None = Field(..., description="上级工会 id；null 表示新建顶层组织（仅超级管理员）")
+    parent: RowId | None = Field(..., description="上级工会 id；null 表示新建顶层组织（仅超级管理员）")
 
 
 class OrgPatchIn(InputSchema):
-    name: str | None = None
-    code: str | None = None
+    name: str | None = Field(None, max_length=128)
+    code: str | None = Field(None, max_length=32)
     kind: OrgKindValue | None = None
     federation_level: FederationLevelValue | None = None
-    region_code: str | None = None
-    uscc: str | None = None
-    chair_name: str | None = None
-    contact_phone: str | None = None
-    founded_on: dt.date | None = None
-    term_start: dt.date | None = None
-    term_end: dt.date | None = None
-    parent: int | None = Field(None, description="只能是当前上级；调整上级请用 POST /orgs/{id}/move")
+    region_code: str | None = Field(None, max_length=6)
+    uscc: str | None = Field(None, max_length=18)
+    chair_name: str | None = Field(None, max_length=64)
+    contact_phone: str | None = Field(None, max_length=20)
+    founded_on: Date | None = None
+    term_start: Date | None = None
+    term_end: Date | None = None
+    parent: RowId | None = Field(None, description="只能是当前上级；调整上级请用 POST /orgs/{id}/move")
 
 
 class OrgMoveIn(InputSchema):
-    parent: int = Field(..., description="新的上级工会 id（不能是自身或其下级）")
+    parent: RowId = Field(..., description="新的上级工会 id（不能是自身或其下级）")
 
 
 @router.get(
@@ -146,7 +140,7 @@ def create_org(request, payload: OrgCreateIn):
 
 
 @router.get("/{org_id}", response={200: OrgOut, **READ_ERRORS}, summary="工会详情")
-def get_org(request, org_id: int):
+def get_org(request, org_id: RowId):
     return org_get_visible(actor=request.auth, org_id=org_id)
 
 
@@ -156,7 +150,7 @@ def get_org(request, org_id: int):
     summary="修改工会",
     description="只修改请求中给出的字段。调整上级请用 move。",
 )
-def update_org(request, org_id: int, payload: OrgPatchIn):
+def update_org(request, org_id: RowId, payload: OrgPatchIn):
     actor = request.auth
     org = org_get_visible(actor=actor, org_id=org_id)
     data = payload.model_dump(exclude_unset=True)
@@ -171,7 +165,7 @@ def update_org(request, org_id: int, payload: OrgPatchIn):
     summary="移动工会（连同全部下级）",
     description="把工会及其整个下级移到另一个上级之下；不能移到自身或其下级之下（422 move_into_self）。",
 )
-def move_org(request, org_id: int, payload: OrgMoveIn):
+def move_org(request, org_id: RowId, payload: OrgMoveIn):
     actor = request.auth
     org = org_get_visible(actor=actor, org_id=org_id)
     new_parent = org_get_visible(actor=actor, org_id=payload.parent)
@@ -184,7 +178,7 @@ def move_org(request, org_id: int, payload: OrgMoveIn):
     summary="撤销工会",
     description="只有没有有效下级工会、没有在册会员的工会可以撤销（否则 409 org_not_empty）。",
 )
-def deactivate_org(request, org_id: int):
+def deactivate_org(request, org_id: RowId):
     actor = request.auth
     org = org_get_visible(actor=actor, org_id=org_id)
     return org_deactivate(actor=actor, org=org)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.bounds import RowIdField
 from gonghui.core.errors import NotFound
 from gonghui.web import BootstrapFormMixin
 
@@ -14,7 +15,7 @@ from .selectors import org_get_visible
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OrgField(forms.IntegerField):
+class OrgField(RowIdField):
     """A union in the actor's scope, picked with the autocomplete (`_org_picker.html`)."""
 
     widget = forms.HiddenInput

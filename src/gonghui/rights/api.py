@@ -24,6 +24,8 @@ from gonghui.core.api_schemas import (
     DeadlineScheduleOut,
     InputSchema,
     PageParams,
+    PositiveInt32,
+    RowId,
     deadline_schedule,
 )
 from gonghui.core.pagination import keyset_page
@@ -271,7 +273,7 @@ class FileIn(InputSchema):
     description: str = Field(..., max_length=5000, description="情况说明")
     employer_name: str = Field("", max_length=128)
     region_code: str = Field("", max_length=6, description="用人单位所在地区（6位行政区划代码）；非会员按此分派")
-    workers_involved: int = Field(1, ge=1, description="涉及职工人数；10人及以上为重大劳动事件")
+    workers_involved: PositiveInt32 = Field(1, ge=1, description="涉及职工人数；10人及以上为重大劳动事件")
     requester_phone: str = Field("", max_length=20, description="联系电话，默认注册手机号")
 
 
@@ -279,15 +281,15 @@ class RecordIn(InputSchema):
     channel: Literal["hotline", "walk_in"] = Field(..., description="hotline 12351热线，walk_in 来访")
     requester_name: str = Field(..., max_length=64)
     requester_phone: str = Field("", max_length=20)
-    member_id: int | None = Field(None, description="会员记录 id（可选，须在数据范围内）")
+    member_id: RowId | None = Field(None, description="会员记录 id（可选，须在数据范围内）")
     id_number: str = Field("", max_length=24, description="证件号码（可选），按会员名册查找在册会员")
-    handling_org: int | None = Field(None, description="承办工会 id（可选，须在数据范围内）；不传则自动分派")
+    handling_org: RowId | None = Field(None, description="承办工会 id（可选，须在数据范围内）；不传则自动分派")
     category: CategoryValue = Field(..., description=_CATEGORY_HELP)
     title: str = Field(..., max_length=120)
     description: str = Field(..., max_length=5000)
     employer_name: str = Field("", max_length=128)
     region_code: str = Field("", max_length=6)
-    workers_involved: int = Field(1, ge=1)
+    workers_involved: PositiveInt32 = Field(1, ge=1)
 
 
 class TextIn(InputSchema):
@@ -312,12 +314,12 @@ class AcceptIn(InputSchema):
 
 
 class RightsTransferIn(InputSchema):
-    to_org: int = Field(..., description="接收工会 id：数据范围内的工会，或承办工会的上级工会")
+    to_org: RowId = Field(..., description="接收工会 id：数据范围内的工会，或承办工会的上级工会")
     note: str = Field(..., max_length=2000, description="转办说明")
 
 
 class DispatchIn(InputSchema):
-    to_org: int = Field(..., description="承办工会的直属下一级工会 id")
+    to_org: RowId = Field(..., description="承办工会的直属下一级工会 id")
     instruction: str = Field(..., max_length=5000, description="交办意见")
     due_days: int | None = Field(None, ge=1, le=60, description="反馈期限（工作日）；不传则同办结期限")
 
@@ -331,11 +333,11 @@ class ResolveIn(InputSchema):
 
 
 class OfficerListParams(Schema):
-    q: str = Field("", description="编号（WQ 开头，前缀）、求助人姓名（前缀）或手机号")
+    q: str = Field("", max_length=100, description="编号（WQ 开头，前缀）、求助人姓名（前缀）或手机号")
     state: StateValue | None = Field(None, description=_STATE_HELP)
     category: CategoryValue | None = None
     channel: ChannelValue | None = None
-    org: int | None = Field(None, description="工会 id：该工会及其下级承办的申请")
+    org: RowId | None = Field(None, description="工会 id：该工会及其下级承办的申请")
     overdue: bool = Field(False, description="只看超期")
     major: bool = Field(False, description="只看重大劳动事件")
     escalated_to_me: bool = Field(False, description="只看提请本工会督办的")
@@ -394,7 +396,7 @@ def worker_list(request, page: Query[PageParams]):
     response={200: WorkerRequestDetailOut, **READ_ERRORS},
     summary="职工：申请详情与办理进度",
 )
-def worker_get(request, request_id: int):
+def worker_get(request, request_id: RowId):
     worker = require_worker(request.auth)
     return request_get_for_worker(worker=worker, pk=request_id)
 
@@ -404,7 +406,7 @@ def worker_get(request, request_id: int):
     response={201: WorkerRequestDetailOut, **WRITE_ERRORS},
     summary="职工：留言",
 )
-def worker_message(request, request_id: int, payload: TextIn):
+def worker_message(request, request_id: RowId, payload: TextIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     services.request_message_worker(worker=worker, request=req, text=payload.text)
@@ -417,7 +419,7 @@ def worker_message(request, request_id: int, payload: TextIn):
     summary="职工：上传附件",
     description="PDF、JPG、PNG、DOCX、XLSX（按扩展名和文件内容检查），每个不超过 10 MB，每个申请最多 10 个。",
 )
-def worker_upload(request, request_id: int, file: FileEx[UploadedFile, P(description="附件文件")]):
+def worker_upload(request, request_id: RowId, file: FileEx[UploadedFile, P(description="附件文件")]):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     return Status(201, services.request_attach_worker(worker=worker, request=req, upload=file))
@@ -429,7 +431,7 @@ def worker_upload(request, request_id: int, file: FileEx[UploadedFile, P(descrip
     summary="职工：下载附件",
     openapi_extra={"responses": {200: {"description": "附件文件"}}},
 )
-def worker_download(request, request_id: int, attachment_id: int) -> FileResponse:
+def worker_download(request, request_id: RowId, attachment_id: RowId) -> FileResponse:
     worker = require_worker(request.auth)
     return attachment_response(attachment_get_for_worker(worker=worker, request_pk=request_id, pk=attachment_id))
 
@@ -440,7 +442,7 @@ def worker_download(request, request_id: int, attachment_id: int) -> FileRespons
     summary="职工：不满意，申请重新办理",
     description="办结（或关闭）后15天内可申请；超过期限返回 409 reopen_expired。",
 )
-def worker_reopen(request, request_id: int, payload: RightsReasonIn):
+def worker_reopen(request, request_id: RowId, payload: RightsReasonIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     services.request_reopen(worker=worker, request=req, reason=payload.reason)
@@ -453,7 +455,7 @@ def worker_reopen(request, request_id: int, payload: RightsReasonIn):
     summary="职工：撤回申请",
     description="办结前可撤回，申请随即关闭。",
 )
-def worker_withdraw(request, request_id: int, payload: OptionalReasonIn):
+def worker_withdraw(request, request_id: RowId, payload: OptionalReasonIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     services.request_withdraw(worker=worker, request=req, reason=payload.reason)
@@ -491,7 +493,7 @@ def officer_record(request, payload: RecordIn):
     response={200: OfficerRequestDetailOut, **READ_ERRORS},
     summary="申请详情（含办理记录、附件、分级办理）",
 )
-def officer_get(request, request_id: int):
+def officer_get(request, request_id: RowId):
     return _officer_reload(request, request_id)
 
 
@@ -505,14 +507,14 @@ def _transition(summary: str, description: str = ""):
 
 
 @_transition("accept|受理", "待受理、已转办或重新办理的申请；办结期限自受理时起按复杂程度计算工作日。")
-def officer_accept(request, request_id: int, payload: AcceptIn):
+def officer_accept(request, request_id: RowId, payload: AcceptIn):
     req = _officer_get(request, request_id)
     services.request_accept(actor=request.auth, request=req, complexity=payload.complexity, note=payload.note)
     return _officer_reload(request, request_id)
 
 
 @_transition("start|开始办理")
-def officer_start(request, request_id: int, payload: NoteIn):
+def officer_start(request, request_id: RowId, payload: NoteIn):
     req = _officer_get(request, request_id)
     services.request_start(actor=request.auth, request=req, note=payload.note)
     return _officer_reload(request, request_id)
@@ -521,14 +523,14 @@ def officer_start(request, request_id: int, payload: NoteIn):
 @_transition(
     "transfer|转办", "转给数据范围内的工会或上级工会；接收工会须在1个工作日内受理。转出后可能不再在本账号范围内。"
 )
-def officer_transfer(request, request_id: int, payload: RightsTransferIn):
+def officer_transfer(request, request_id: RowId, payload: RightsTransferIn):
     req = _officer_get(request, request_id)
     # Transferred up to the parent it leaves the sender's scope: the answer is the state it left in.
     return services.request_transfer(actor=request.auth, request=req, to_org=payload.to_org, note=payload.note)
 
 
 @_transition("dispatch|交办下级", "交给直属下一级工会办理，下级办完后逐级上报。")
-def officer_dispatch(request, request_id: int, payload: DispatchIn):
+def officer_dispatch(request, request_id: RowId, payload: DispatchIn):
     req = _officer_get(request, request_id)
     services.request_dispatch(
         actor=request.auth,
@@ -541,28 +543,28 @@ def officer_dispatch(request, request_id: int, payload: DispatchIn):
 
 
 @_transition("report|上报办理结果", "被交办的工会向交办的上级工会反馈办理结果，申请回到上级。")
-def officer_report(request, request_id: int, payload: ReportIn):
+def officer_report(request, request_id: RowId, payload: ReportIn):
     req = _officer_get(request, request_id)
     services.request_report(actor=request.auth, request=req, report=payload.report)
     return _officer_reload(request, request_id)
 
 
 @_transition("resolve|办结")
-def officer_resolve(request, request_id: int, payload: ResolveIn):
+def officer_resolve(request, request_id: RowId, payload: ResolveIn):
     req = _officer_get(request, request_id)
     services.request_resolve(actor=request.auth, request=req, resolution=payload.resolution)
     return _officer_reload(request, request_id)
 
 
 @_transition("reject|不予受理", "只能在受理前；理由必填，职工可见。")
-def officer_reject(request, request_id: int, payload: RightsReasonIn):
+def officer_reject(request, request_id: RowId, payload: RightsReasonIn):
     req = _officer_get(request, request_id)
     services.request_reject(actor=request.auth, request=req, reason=payload.reason)
     return _officer_reload(request, request_id)
 
 
 @_transition("close|关闭", "须已回访，且有职工评价（回访未联系上职工的除外），否则 422。")
-def officer_close(request, request_id: int, payload: NoteIn):
+def officer_close(request, request_id: RowId, payload: NoteIn):
     req = _officer_get(request, request_id)
     services.request_close(actor=request.auth, request=req, note=payload.note)
     return _officer_reload(request, request_id)
@@ -573,7 +575,7 @@ def officer_close(request, request_id: int, payload: NoteIn):
     response={201: OfficerRequestDetailOut, **WRITE_ERRORS},
     summary="给职工留言",
 )
-def officer_message(request, request_id: int, payload: TextIn):
+def officer_message(request, request_id: RowId, payload: TextIn):
     req = _officer_get(request, request_id)
     services.request_message_officer(actor=request.auth, request=req, text=payload.text)
     return Status(201, _officer_reload(request, request_id))
@@ -585,7 +587,7 @@ def officer_message(request, request_id: int, payload: TextIn):
     summary="上传附件",
     description="PDF、JPG、PNG、DOCX、XLSX（按扩展名和文件内容检查），每个不超过 10 MB，每个申请最多 10 个。",
 )
-def officer_upload(request, request_id: int, file: FileEx[UploadedFile, P(description="附件文件")]):
+def officer_upload(request, request_id: RowId, file: FileEx[UploadedFile, P(description="附件文件")]):
     req = _officer_get(request, request_id)
     return Status(201, services.request_attach_officer(actor=request.auth, request=req, upload=file))
 
@@ -596,5 +598,5 @@ def officer_upload(request, request_id: int, file: FileEx[UploadedFile, P(descri
     summary="下载附件",
     openapi_extra={"responses": {200: {"description": "附件文件"}}},
 )
-def officer_download(request, request_id: int, attachment_id: int) -> FileResponse:
+def officer_download(request, request_id: RowId, attachment_id: RowId) -> FileResponse:
     return attachment_response(attachment_get_visible(actor=request.auth, request_pk=request_id, pk=attachment_id))

@@ -18,8 +18,12 @@ from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     XLSX_CONTENT_TYPE,
+    Date,
+    DateTime,
     DeadlineScheduleOut,
     InputSchema,
+    Money,
+    RowId,
     deadline_schedule,
 )
 from gonghui.core.errors import InvalidInput
@@ -73,16 +77,16 @@ class LegalAidIn(InputSchema):
     lawyer_phone: str = Field("", max_length=20, description="联系电话")
     stage: StageValue = Field(..., description=_STAGE_HELP)
     case_number: str = Field("", max_length=64, description="案号")
-    opened_on: dt.date | None = Field(None, description="援助开始日期，默认今天")
-    closed_on: dt.date | None = Field(None, description="结案日期")
+    opened_on: Date | None = Field(None, description="援助开始日期，默认今天")
+    closed_on: Date | None = Field(None, description="结案日期")
     outcome: OutcomeValue = Field("pending", description=_OUTCOME_HELP)
-    amount_claimed: Decimal = Field(
+    amount_claimed: Money = Field(
         Decimal("0"), description="主张金额（元，两位小数，不小于0）", ge=0, max_digits=12, decimal_places=2
     )
-    amount_recovered: Decimal = Field(
+    amount_recovered: Money = Field(
         Decimal("0"), description="挽回金额（元，两位小数，不小于0）", ge=0, max_digits=12, decimal_places=2
     )
-    notes: str = Field("", description="备注")
+    notes: str = Field("", max_length=5000, description="备注")
 
 
 class LegalAidPatchIn(InputSchema):
@@ -92,12 +96,12 @@ class LegalAidPatchIn(InputSchema):
     lawyer_phone: str | None = Field(None, max_length=20)
     stage: StageValue | None = Field(None, description=_STAGE_HELP + "；阶段变化记入办理记录")
     case_number: str | None = Field(None, max_length=64)
-    opened_on: dt.date | None = None
-    closed_on: dt.date | None = None
+    opened_on: Date | None = None
+    closed_on: Date | None = None
     outcome: OutcomeValue | None = Field(None, description=_OUTCOME_HELP)
-    amount_claimed: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    amount_recovered: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    notes: str | None = None
+    amount_claimed: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    amount_recovered: Money | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    notes: str | None = Field(None, max_length=5000)
 
 
 class LegalAidOut(Schema):
@@ -130,8 +134,8 @@ class MediationIn(InputSchema):
     employer_representative: str = Field("", max_length=64, description="用人单位代表")
     mediator_name: str = Field(..., max_length=64, description="调解员")
     mediator_org: str = Field(..., max_length=128, description="调解组织")
-    started_on: dt.date | None = Field(None, description="开始调解日期，默认今天")
-    notes: str = Field("", description="备注")
+    started_on: Date | None = Field(None, description="开始调解日期，默认今天")
+    notes: str = Field("", max_length=5000, description="备注")
 
 
 class MediationPatchIn(InputSchema):
@@ -141,15 +145,15 @@ class MediationPatchIn(InputSchema):
     employer_representative: str | None = Field(None, max_length=64)
     mediator_name: str | None = Field(None, max_length=64)
     mediator_org: str | None = Field(None, max_length=128)
-    started_on: dt.date | None = None
-    notes: str | None = None
+    started_on: Date | None = None
+    notes: str | None = Field(None, max_length=5000)
 
 
 class SessionIn(InputSchema):
-    held_on: dt.date | None = Field(None, description="调解日期，默认今天；不得早于开始调解日期")
+    held_on: Date | None = Field(None, description="调解日期，默认今天；不得早于开始调解日期")
     place: str = Field(..., max_length=128, description="地点")
     attendees: str = Field(..., max_length=255, description="参加人员")
-    summary: str = Field(..., description="调解情况")
+    summary: str = Field(..., max_length=5000, description="调解情况")
 
 
 class SessionOut(Schema):
@@ -163,10 +167,10 @@ class SessionOut(Schema):
 
 class MediationResultIn(InputSchema):
     result: ResultValue = Field(..., description=_RESULT_HELP)
-    agreement_amount: Decimal | None = Field(None, description="协议金额（元）", ge=0, max_digits=12, decimal_places=2)
-    agreement_date: dt.date | None = Field(None, description="协议日期")
+    agreement_amount: Money | None = Field(None, description="协议金额（元）", ge=0, max_digits=12, decimal_places=2)
+    agreement_date: Date | None = Field(None, description="协议日期")
     performed: bool | None = Field(None, description="协议是否已履行（null 表示未知）")
-    performed_on: dt.date | None = Field(None, description="履行日期，默认今天（performed=true 时）")
+    performed_on: Date | None = Field(None, description="履行日期，默认今天（performed=true 时）")
 
 
 class MediationOut(Schema):
@@ -199,11 +203,11 @@ class MediationOut(Schema):
 class FollowUpIn(InputSchema):
     method: MethodValue = Field(..., description=_METHOD_HELP)
     contacted: bool = Field(..., description="是否联系上职工；未联系上也可关闭诉求（无需评价）")
-    answer: str = Field("", description="职工的答复或回访情况")
+    answer: str = Field("", max_length=5000, description="职工的答复或回访情况")
     satisfied: bool | None = Field(None, description="职工在回访中是否表示满意；未联系上时须为 null")
-    followed_at: dt.datetime | None = Field(None, description="回访时间，默认现在")
+    followed_at: DateTime | None = Field(None, description="回访时间，默认现在")
     score: int | None = Field(None, ge=1, le=5, description="职工在回访中给出的评分（1–5），同时记为评价（来源 phone）")
-    comment: str = Field("", description="评价内容（与 score 一起）")
+    comment: str = Field("", max_length=1000, description="评价内容（与 score 一起）")
 
 
 class FollowUpOut(Schema):
@@ -255,8 +259,8 @@ class MyRatingOut(Schema):
 
 
 class OverdueParams(Schema):
-    org: int | None = Field(None, description="只看此承办工会（不含下级）")
-    within: int | None = Field(None, description="只看此工会及其全部下级")
+    org: RowId | None = Field(None, description="只看此承办工会（不含下级）")
+    within: RowId | None = Field(None, description="只看此工会及其全部下级")
     escalated: bool = Field(False, description="只看已提请上级督办的")
     major: bool = Field(False, description="只看重大劳动事件")
     limit: int = Field(100, ge=0, le=500, description="items 最多条数（超期最久的在前）")
@@ -318,10 +322,10 @@ class OverdueReportOut(Schema):
 
 
 class ReportParams(Schema):
-    date_from: dt.date | None = Field(None, description="受理（提交）日期起，默认今年1月1日")
-    date_to: dt.date | None = Field(None, description="受理（提交）日期止（含），默认今天")
-    category: str = Field("", description="诉求类别，空为全部")
-    org: int | None = Field(None, description="统计工会：按其直属下级分行；默认本账号所在工会")
+    date_from: Date | None = Field(None, description="受理（提交）日期起，默认今年1月1日")
+    date_to: Date | None = Field(None, description="受理（提交）日期止（含），默认今天")
+    category: str = Field("", max_length=32, description="诉求类别，空为全部")
+    org: RowId | None = Field(None, description="统计工会：按其直属下级分行；默认本账号所在工会")
 
     def to_filters(self) -> ReportFilters:
         default = ReportFilters.this_year()
@@ -381,7 +385,7 @@ class SatisfactionReportOut(Schema):
     summary="诉求的案件办理情况",
     description="法律援助、劳动争议调解（含调解记录）、回访和满意度评价。",
 )
-def get_casework(request, request_id: int):
+def get_casework(request, request_id: RowId):
     req = request_get_visible(actor=request.auth, pk=request_id)
     work = casework_of(req)
     return {
@@ -398,14 +402,14 @@ def get_casework(request, request_id: int):
     summary="登记法律援助",
     description="诉求已受理、办理中、重新办理或已办结时可登记（409 bad_state）；可登记多件。",
 )
-def create_legal_aid(request, request_id: int, payload: LegalAidIn):
+def create_legal_aid(request, request_id: RowId, payload: LegalAidIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude_none=True)
     return Status(201, casework.legal_aid_open(actor=request.auth, request=req, data=data))
 
 
 @router.get("/legal-aid/{case_id}", response={200: LegalAidOut, **READ_ERRORS}, summary="法律援助案件")
-def get_legal_aid(request, case_id: int):
+def get_legal_aid(request, case_id: RowId):
     return legal_aid_get_visible(actor=request.auth, pk=case_id)
 
 
@@ -415,7 +419,7 @@ def get_legal_aid(request, case_id: int):
     summary="更新法律援助案件",
     description="只修改给出的字段；阶段和结果的变化分别记入诉求的办理记录。",
 )
-def update_legal_aid(request, case_id: int, payload: LegalAidPatchIn):
+def update_legal_aid(request, case_id: RowId, payload: LegalAidPatchIn):
     case = legal_aid_get_visible(actor=request.auth, pk=case_id)
     data = payload.model_dump(exclude_unset=True)
     return casework.legal_aid_update(actor=request.auth, case=case, data=data)
@@ -426,14 +430,14 @@ def update_legal_aid(request, case_id: int, payload: LegalAidPatchIn):
     response={201: MediationOut, **WRITE_ERRORS},
     summary="登记劳动争议调解",
 )
-def create_mediation(request, request_id: int, payload: MediationIn):
+def create_mediation(request, request_id: RowId, payload: MediationIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude_none=True)
     return Status(201, casework.mediation_open(actor=request.auth, request=req, data=data))
 
 
 @router.get("/mediations/{mediation_id}", response={200: MediationOut, **READ_ERRORS}, summary="调解详情")
-def get_mediation(request, mediation_id: int):
+def get_mediation(request, mediation_id: RowId):
     return mediation_get_visible(actor=request.auth, pk=mediation_id)
 
 
@@ -443,7 +447,7 @@ def get_mediation(request, mediation_id: int):
     summary="修改调解信息",
     description="当事人、调解员、备注；结果请用 POST /mediations/{id}/result。",
 )
-def update_mediation(request, mediation_id: int, payload: MediationPatchIn):
+def update_mediation(request, mediation_id: RowId, payload: MediationPatchIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
     data = payload.model_dump(exclude_unset=True)
     return casework.mediation_update(actor=request.auth, mediation=mediation, data=data)
@@ -455,7 +459,7 @@ def update_mediation(request, mediation_id: int, payload: MediationPatchIn):
     summary="添加调解记录",
     description="调解已有结果时返回 409 mediation_concluded。",
 )
-def add_mediation_session(request, mediation_id: int, payload: SessionIn):
+def add_mediation_session(request, mediation_id: RowId, payload: SessionIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
     data = payload.model_dump(exclude_none=True)
     return Status(201, casework.mediation_add_session(actor=request.auth, mediation=mediation, data=data))
@@ -467,7 +471,7 @@ def add_mediation_session(request, mediation_id: int, payload: SessionIn):
     summary="记录调解结果",
     description=_RESULT_HELP,
 )
-def record_mediation_result(request, mediation_id: int, payload: MediationResultIn):
+def record_mediation_result(request, mediation_id: RowId, payload: MediationResultIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
     updated = casework.mediation_record_result(actor=request.auth, mediation=mediation, data=payload.model_dump())
     return mediation_get_visible(actor=request.auth, pk=updated.pk)
@@ -480,7 +484,7 @@ def record_mediation_result(request, mediation_id: int, payload: MediationResult
     description="诉求已办结时可记录（409 bad_state）；再次回访覆盖上次记录并计数。给出 score 则同时记录评价"
     "（已评价时 409 already_rated）。关闭诉求前须有回访，联系上职工的还须有评价。",
 )
-def record_follow_up(request, request_id: int, payload: FollowUpIn):
+def record_follow_up(request, request_id: RowId, payload: FollowUpIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude={"score", "comment"})
     return casework.follow_up_record(
@@ -494,7 +498,7 @@ def record_follow_up(request, request_id: int, payload: FollowUpIn):
     summary="代为记录职工评价",
     description="回访中职工口头给出的评分（来源 phone）。已办结或未评价的已关闭诉求；每件只能评价一次。",
 )
-def record_rating(request, request_id: int, payload: RatingIn):
+def record_rating(request, request_id: RowId, payload: RatingIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     rating = casework.rating_record(actor=request.auth, request=req, score=payload.score, comment=payload.comment)
     return Status(201, rating)
@@ -566,7 +570,7 @@ def satisfaction_export(request, params: Query[ReportParams]):
     summary="我的评价（职工）",
     description="只限本人提交的诉求（他人的诉求返回 404，工作人员账号 403）。",
 )
-def my_rating(request, request_id: int):
+def my_rating(request, request_id: RowId):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     return {"can_rate": casework.can_rate(worker=worker, request=req), "rating": rating_of(req)}
@@ -579,7 +583,7 @@ def my_rating(request, request_id: int):
     description="本人的诉求办结后（或未评价即关闭后）评价一次：1–5分和评价内容。"
     "未办结 409 not_resolved，已评价 409 already_rated。2分及以下会提醒承办工会，职工可申请重新办理。",
 )
-def rate_my_request(request, request_id: int, payload: RatingIn):
+def rate_my_request(request, request_id: RowId, payload: RatingIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
     return Status(201, casework.rating_submit(worker=worker, request=req, score=payload.score, comment=payload.comment))

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.bounds import INT32_MAX
 from gonghui.orgs.forms import ActorFormMixin, OrgField
 from gonghui.web import BootstrapFormMixin
 
@@ -48,7 +49,11 @@ class _FactsMixin(forms.Form):
         label=_("用人单位所在地区"), required=False, help_text=_("非会员按此转到当地工会办理；会员可不选")
     )
     workers_involved = forms.IntegerField(
-        label=_("涉及职工人数"), min_value=1, initial=1, help_text=_("10人及以上按重大劳动事件立即上报")
+        label=_("涉及职工人数"),
+        min_value=1,
+        max_value=INT32_MAX,
+        initial=1,
+        help_text=_("10人及以上按重大劳动事件立即上报"),
     )
 
 
