@@ -321,7 +321,7 @@ def test_the_queue_and_unbinding_by_api(tree, member_without_phone, worker):
         client,
         "post",
         "/portal/verify",
-        {"name": "王八", "id_type": "resident_id", "id_number": id_number(8)},
+        {"name": "王八", "id_type": "resident_id", "id_number": id_number(8), "consent_sensitive": True},
         **wtoken,
     ).json()
     assert started["state"] == "pending" and started["org_name"] == "望京科技公司工会"
@@ -347,7 +347,14 @@ def test_the_queue_and_unbinding_by_api(tree, member_without_phone, worker):
 def test_pending_state_is_shown_to_the_worker(tree, member_without_phone, worker, client):
     client.force_login(worker.user)
     response = client.post(
-        "/m/verify/", {"name": "王八", "id_type": "resident_id", "id_number": id_number(8), "action": "bind"}
+        "/m/verify/",
+        {
+            "name": "王八",
+            "id_type": "resident_id",
+            "id_number": id_number(8),
+            "action": "bind",
+            "consent_sensitive": "on",
+        },
     )
     assert response.status_code == 302
     page = client.get("/m/verify/")

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from gonghui.accounts.models import AuditLog
 from gonghui.members.services import member_create
+from gonghui.portal import binding
 from gonghui.portal.models import WorkerAccount
 from gonghui.privacy.models import AccountDeletion, Consent, PolicyText
 from tests.conftest import PASSWORD, id_number, make_worker, member_data
@@ -53,8 +54,8 @@ def test_binding_asks_the_separate_consent_first(client, tree):
     assert not worker.is_verified and not Consent.objects.exists()
     done = client.post(reverse("portal:verify"), {**body, "consent_sensitive": "on"})
     assert done.status_code == 302
-    worker.refresh_from_db()
-    assert worker.is_verified
+    # With the consent given, binding goes on to its proof: a code to the phone on the roll.
+    assert binding.worker_open_binding(worker).state == "awaiting_code"
     assert list(Consent.objects.values_list("user", "purpose", "text__version")) == [(worker.user_id, "real_name", 1)]
 
 

@@ -10,6 +10,7 @@ from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from gonghui.notifications.models import Notification
 from gonghui.notifications.services import notify
+from gonghui.portal import binding
 from gonghui.portal import services as portal_services
 from gonghui.portal.models import WorkerAccount
 from gonghui.privacy import services
@@ -120,7 +121,8 @@ def test_deleting_an_account_removes_it_and_its_contact_data_and_keeps_the_union
     assert AuditLog.objects.filter(action="worker_account_deleted", target_id=str(worker.pk)).count() == 1
     # The phone and the person are free again: a new account may be opened and bound.
     again = portal_services.worker_create(phone="13911114444")
-    portal_services.worker_bind_identity(worker=again, name="陈七", id_type="resident_id", id_number=number)
+    started = binding.worker_bind_identity(worker=again, name="陈七", id_type="resident_id", id_number=number)
+    assert started.state == "awaiting_code"  # not refused as taken: the proof step follows as for anyone
     with pytest.raises(Conflict):
         services.worker_account_delete(worker=worker, password=PASSWORD)
 
