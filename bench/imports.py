@@ -111,24 +111,27 @@ def _prepared(rows: Iterable[tuple[str, ...]], org_id: int) -> tuple[list[str], 
 
     from gonghui.core import pii
     from gonghui.core.idcard import mask_id_number, parse_id_number
-    from gonghui.core.pinyin import name_initials
+    from gonghui.members.search import search_keys
 
     education = {"初中": "junior", "高中/中专/技校": "senior", "大专": "junior_college", "本科": "bachelor"}
     education["硕士研究生"] = "master"
     forms = {"无": "none", "快递外卖骑手": "delivery_rider", "网约车司机": "ride_hailing_driver", "快递员": "courier"}
     now = timezone.now().isoformat()
     columns = [
-        "name", "name_initials", "id_type", "id_number_encrypted", "id_number_hash", "id_number_masked", "gender",
+        "name", "name_initials", "name_initials_alt", "phone_last4", "id_last4", "id_type", "id_number_encrypted", "id_number_hash", "id_number_masked", "gender",
         "birth_date", "phone", "ethnicity", "education", "employer_name", "employer_uscc", "org_id", "join_date",
         "card_number", "status", "is_migrant_worker", "new_employment_form", "created_at", "updated_at",
     ]  # fmt: skip
     out = []
     for i, r in enumerate(rows):
         facts = parse_id_number(r[2])
+        masked = mask_id_number(r[2])
+        keys = search_keys(name=r[0], phone=r[3], id_number_masked=masked)
         out.append(
             (
-                r[0], name_initials(r[0]), "resident_id", pii.encrypt(r[2]), pii.keyed_hash(r[2]),
-                mask_id_number(r[2]), facts.gender, facts.birth_date.isoformat(), r[3], r[4], education[r[5]], r[6],
+                r[0], keys["name_initials"], keys["name_initials_alt"], keys["phone_last4"], keys["id_last4"],
+                "resident_id", pii.encrypt(r[2]), pii.keyed_hash(r[2]),
+                masked, facts.gender, facts.birth_date.isoformat(), r[3], r[4], education[r[5]], r[6],
                 r[7], org_id, r[8], f"B{i:015d}", "active", r[9] == "是", forms[r[10]], now, now,
             )
         )  # fmt: skip
