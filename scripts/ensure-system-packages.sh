@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing:
-# chromium (browser tests) and gettext (translation checks).
+# chromium (browser tests), a Chinese font (so screenshots show characters, not boxes) and gettext
+# (translation checks).
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
