@@ -440,19 +440,7 @@ def member_account_unbind(*, actor, member_id: int | str, reason: str, now: dt.d
     with transaction.atomic():
         worker = WorkerAccount.objects.select_for_update().get(pk=worker.pk)
         masked = worker.id_number_masked
-        worker.real_name = worker.id_type = worker.id_number_encrypted = ""
-        worker.id_number_hash = worker.id_number_masked = ""
-        worker.verified_at = None
-        worker.save(
-            update_fields=[
-                "real_name",
-                "id_type",
-                "id_number_encrypted",
-                "id_number_hash",
-                "id_number_masked",
-                "verified_at",
-            ]
-        )
+        worker.save(update_fields=worker.forget_identity())
         # A hijacked account loses the identity and is signed out everywhere: tokens and sessions.
         sign_out_everywhere(user=worker.user, now=now)
         User.objects.filter(pk=worker.user_id).update(display_name="")

@@ -41,6 +41,13 @@ class WorkerAccount(models.Model):
     def is_verified(self) -> bool:
         return self.verified_at is not None
 
+    def forget_identity(self) -> list[str]:
+        """Clear the bound person (unbinding, account deletion); returns the fields to save."""
+        self.real_name = self.id_type = self.id_number_encrypted = ""
+        self.id_number_hash = self.id_number_masked = ""
+        self.verified_at = None
+        return ["real_name", "id_type", "id_number_encrypted", "id_number_hash", "id_number_masked", "verified_at"]
+
 
 class CodePurpose(models.TextChoices):
     REGISTER = "register", _("注册")

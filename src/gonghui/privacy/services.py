@@ -147,18 +147,7 @@ def worker_account_delete(*, worker, password: str, ip: str | None = None, now: 
         old_phone = worker.phone
         worker.phone = f"x{worker.pk}"  # unique, never a mobile number: the number can register again
         worker.phone_verified_at = None
-        worker.real_name = ""
-        worker.id_type = ""
-        worker.id_number_encrypted = ""
-        worker.id_number_hash = ""
-        worker.id_number_masked = ""
-        worker.verified_at = None
-        worker.save(
-            update_fields=[
-                "phone", "phone_verified_at", "real_name", "id_type", "id_number_encrypted", "id_number_hash",
-                "id_number_masked", "verified_at",
-            ]
-        )  # fmt: skip
+        worker.save(update_fields=["phone", "phone_verified_at", *worker.forget_identity()])
         user.set_unusable_password()
         user.is_active = False
         user.email = ""
