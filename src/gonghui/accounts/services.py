@@ -20,7 +20,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import fastsql, pii, ratelimit
+from gonghui.core import codes, fastsql, pii, ratelimit
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from gonghui.core.limits import limit
 from gonghui.core.localcache import LocalMirror
@@ -211,13 +211,11 @@ def officer_code_login(*, username: str, code: str, ip: str | None = None, now: 
     max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
-    taken = LoginCode.objects.filter(pk=row.pk, used_at__isnull=True, attempts__lt=max_attempts).update(
-        attempts=F("attempts") + 1
-    )
+    taken = codes.take_try(row, max_attempts=max_attempts)
     if not taken or not hmac.compare_digest(row.code_hash, _login_code_hash(row.user, code)):
         audit(actor=row.user, action=AuditLog.Action.LOGIN_FAILED, ip=ip, detail={"method": "sms_code"})
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
-    if not LoginCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+    if not codes.use_up(row, now=now):
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     user = row.user
     login_unlock(user=user)

@@ -17,7 +17,6 @@ from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +32,7 @@ from gonghui.accounts.services import (
     sign_out_everywhere,
     token_issue,
 )
-from gonghui.core import pii, ratelimit
+from gonghui.core import codes, pii, ratelimit
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, Throttled
 from gonghui.core.phone import validate_mobile
 from gonghui.core.sms import SmsDeliveryError, send_sms
@@ -199,12 +198,7 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
     max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
-    # Take a try before comparing, in one conditional UPDATE: parallel tries each take their own,
-    # and none is compared once the code's tries are spent.
-    taken = PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True, attempts__lt=max_attempts).update(
-        attempts=F("attempts") + 1
-    )
-    if not taken:
+    if not codes.take_try(row, max_attempts=max_attempts):
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     if not hmac.compare_digest(row.code_hash, _code_hash(phone, purpose, code)):
         left = max_attempts - PhoneCode.objects.values_list("attempts", flat=True).get(pk=row.pk)
@@ -213,7 +207,7 @@ def _code_consume(*, phone: str, purpose: str, code: str, now: dt.datetime) -> P
         else:
             message = _("验证码错误次数过多，已失效，请重新获取")
         raise InvalidInput(message, code="code_wrong", fields={"code": [message]})
-    if not PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+    if not codes.use_up(row, now=now):
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     return row
 

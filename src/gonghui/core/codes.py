@@ -1,0 +1,21 @@
+"""Texted one-time codes stored as rows (a code hash, `attempts`, `used_at`): the two steps that must
+hold under parallel tries, each one conditional UPDATE. Workers' codes (portal.PhoneCode) and officers'
+sign-in codes (accounts.LoginCode) share them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, Model
+
+
+def take_try(row: Model, *, max_attempts: int) -> bool:
+    """Take one try from the code's allowance before it is compared: parallel tries each take their
+    own, and none is compared once the tries are spent (or the code is used)."""
+    unused = type(row)._default_manager.filter(pk=row.pk, used_at__isnull=True)
+    return bool(unused.filter(attempts__lt=max_attempts).update(attempts=F("attempts") + 1))
+
+
+def use_up(row: Model, *, now: dt.datetime) -> bool:
+    """Mark the code used; False when a parallel try used it first."""
+    return bool(type(row)._default_manager.filter(pk=row.pk, used_at__isnull=True).update(used_at=now))
