@@ -63,6 +63,8 @@ def test_first_sign_in_sets_up_the_authenticator_then_the_code_step(tree, new_pa
     page.screenshot(path=str(shots_dir / f"2fa-my-account-{size}.png"), full_page=True)
     if viewport is PHONE:
         page.click(".navbar-toggler")
+        # Bootstrap adds .show once the menu has finished opening: a click while it slides open can miss.
+        page.locator("#gh-nav.show").wait_for()
     page.click("form[action='/accounts/logout/'] button")
     page.wait_for_url(re.compile(r"/accounts/login/$"))
 
