@@ -308,6 +308,8 @@ GONGHUI_LOGIN_MAX_PER_IP = int(os.environ.get("GONGHUI_LOGIN_MAX_PER_IP", "50"))
 # Evidence attached to rights requests: size of one file and files per request.
 GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES = int(os.environ.get("GONGHUI_RIGHTS_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 GONGHUI_RIGHTS_MAX_ATTACHMENTS = int(os.environ.get("GONGHUI_RIGHTS_MAX_ATTACHMENTS", "10"))
+# How far back an officer may date a 12351 call or a visit typed in later (its deadlines count from then).
+GONGHUI_RECEIVED_AT_MAX_DAYS_BACK = int(os.environ.get("GONGHUI_RECEIVED_AT_MAX_DAYS_BACK", "30"))
 GONGHUI_IMPORT_MAX_BYTES = int(os.environ.get("GONGHUI_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 # Spreadsheet uploads (core.spreadsheets), checked before anything parses them. Defaults sized for a
 # roll of 1,000,000 rows × 20 columns (docs/operations.md, "Uploads and background jobs that cannot hurt").

@@ -160,7 +160,13 @@ def test_officer_full_lifecycle_over_the_api(tree):
     api = as_officer(tree.officer_a)
     response = api.post(
         "/requests",
-        {**BODY, "channel": "walk_in", "requester_name": "孙七", "requester_phone": "13700002222"},
+        {
+            **BODY,
+            "channel": "walk_in",
+            "requester_name": "孙七",
+            "requester_phone": "13700002222",
+            "street_org": tree.street_a.pk,
+        },
     )
     assert response.status_code == 201, response.content
     rid = response.json()["id"]
@@ -220,4 +226,4 @@ def test_recorded_request_with_out_of_scope_handling_org_is_404(tree):
     )
     assert response.status_code == 404
     assert ServiceRequest.objects.count() == 0
-    assert record(tree.officer_a).handling_org == tree.street_a
+    assert record(tree.officer_a).handling_org == tree.district_a

@@ -7,7 +7,7 @@ import pytest
 from gonghui.rights import services
 from gonghui.rights.models import ServiceRequest, State
 
-from .rights_support import PDF, at, file, member_worker, plain_worker, upload
+from .rights_support import PDF, at, file, member_worker, plain_worker, record, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -71,14 +71,14 @@ def test_officer_detail_and_actions_through_forms(tree, client):
 
 
 def test_transfer_and_dispatch_forms(tree, client):
-    request = file(plain_worker())  # street_a
+    request = file(plain_worker())  # district_a
     client.force_login(tree.officer_a)
     response = client.post(
-        f"/rights/{request.pk}/transfer/", {"transfer-to_org": tree.union_a2.pk, "transfer-note": "属该单位"}
+        f"/rights/{request.pk}/transfer/", {"transfer-to_org": tree.street_a.pk, "transfer-note": "属该街道"}
     )
     assert response.status_code == 302
-    assert ServiceRequest.objects.get(pk=request.pk).handling_org == tree.union_a2
-    other = file(plain_worker())
+    assert ServiceRequest.objects.get(pk=request.pk).handling_org == tree.street_a
+    other = record(tree.officer_a, street_org=tree.street_a.pk)
     services.request_accept(actor=tree.officer_a, request=other)
     body = text(client.get(f"/rights/{other.pk}/"))
     assert 'data-testid="action-dispatch"' in body
@@ -133,7 +133,7 @@ def test_record_a_hotline_call_page(tree, client):
     request = ServiceRequest.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/rights/{request.pk}/"
-    assert (request.channel, request.handling_org) == ("hotline", tree.street_a)
+    assert (request.channel, request.handling_org) == ("hotline", tree.district_a)
     response = client.post("/rights/record/", {"channel": "hotline", "requester_name": ""})
     assert response.status_code == 400
     assert ServiceRequest.objects.count() == 1

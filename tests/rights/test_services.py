@@ -47,9 +47,11 @@ def test_member_request_routes_to_their_union_with_a_reference_and_accept_deadli
     assert Notification.objects.filter(recipient=worker.user, topic="rights").count() == 1
 
 
-def test_non_member_routes_to_the_township_union_of_the_region(tree):
+def test_non_member_routes_to_the_county_federation_of_the_region_not_a_street(tree):
+    # 朝阳区 has a street union (望京街道), but a non-member's request goes to the district's
+    # federation: no street union is picked by chance.
     request = file(plain_worker(), region_code="110105")
-    assert request.handling_org == tree.street_a
+    assert request.handling_org == tree.district_a
     assert request.member is None
 
 
@@ -232,7 +234,8 @@ def test_complexity_must_be_known(tree):
 
 
 def test_transfer_within_scope_waits_for_the_receiving_union(tree):
-    request = file(plain_worker(), region_code="110105", now=at(2026, 11, 24, 9))  # street_a
+    request = record(tree.officer_a, street_org=tree.street_a.pk, now=at(2026, 11, 24, 9))
+    assert request.handling_org == tree.street_a
     request = services.request_transfer(
         actor=tree.officer_a, request=request, to_org=tree.union_a2, note="属该单位", now=at(2026, 11, 25, 9)
     )
@@ -424,7 +427,7 @@ def test_major_incident_at_the_top_reports_to_itself(tree):
     assert request.major_notified_org == tree.city
 
 
-def test_inactive_township_is_skipped_in_routing(tree):
+def test_an_inactive_street_union_cannot_be_picked(tree):
     from gonghui.orgs.services import org_deactivate
 
     extra = org_create(
@@ -432,9 +435,13 @@ def test_inactive_township_is_skipped_in_routing(tree):
         parent=tree.district_b,
         data={"name": "学院路街道工会", "code": "BJ-HD-XY", "kind": "township", "region_code": "110108"},
     )
-    assert file(plain_worker(), region_code="110108").handling_org == extra
-    org_deactivate(actor=tree.superuser, org=extra)
     assert file(plain_worker(), region_code="110108").handling_org == tree.district_b
+    assert record(tree.city_admin, region_code="110108", street_org=extra.pk).handling_org == extra
+    org_deactivate(actor=tree.superuser, org=extra)
+    with pytest.raises(InvalidInput) as exc:
+        record(tree.city_admin, region_code="110108", street_org=extra.pk)
+    assert "street_org" in exc.value.fields
+    assert ServiceRequest.objects.filter(handling_org=extra).count() == 1
 
 
 def test_timestamps_default_to_now(tree):

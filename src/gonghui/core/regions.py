@@ -40,3 +40,17 @@ def all_region_codes() -> list[str]:
 def county_codes_under(prefix: str) -> list[str]:
     """County-level codes whose code starts with prefix (e.g. '4403' for 深圳市)."""
     return [c for c in sorted(DIVISION_DATA) if c.startswith(prefix) and not c.endswith("00")]
+
+
+def region_label(code: str) -> str:
+    """What a page shows for a region code: 浙江省杭州市临安区, or the bare code in brackets
+    ("（330199）") when the code table has no name for it; "" for no code."""
+    code = (code or "").strip()
+    if not code:
+        return ""
+    return region_full_name(code) or f"（{code}）"
+
+
+def region_short_name(code: str) -> str:
+    """临安区 for 330112 (the county's own name), "" for an unknown code."""
+    return DIVISION_DATA.get((code or "").strip(), "")

@@ -10,14 +10,14 @@ Two audiences, one error shape:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import FileResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.params import FileEx, P
 
-from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context
+from gonghui.accounts.personal_data import PHONE_HELP, phone_for_context, phone_revealed_to
 from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -33,6 +33,7 @@ from gonghui.core.phone import mask_mobile
 from gonghui.portal.web import require_worker
 
 from . import services
+from .facts import facts_display
 from .models import Attachment, Dispatch, RequestEvent, ServiceRequest
 from .selectors import (
     RequestFilters,
@@ -44,8 +45,9 @@ from .selectors import (
     request_list_for_worker,
     request_list_visible_to,
     request_timeline,
+    requests_from_phone,
 )
-from .views import attachment_response
+from .views import attachment_response, major_recipients
 
 router = Router(tags=["维权服务"])
 
@@ -88,9 +90,15 @@ class RequestOut(Schema):
     is_major_incident: bool = Field(..., description="涉及10名及以上职工的重大劳动事件")
     complexity: ComplexityValue = Field(..., description=_COMPLEXITY_HELP)
     overdue: bool = Field(..., description="是否已超过受理或办结期限")
-    created_at: dt.datetime
+    created_at: dt.datetime = Field(..., description="提交或登记时间")
+    received_at: dt.datetime = Field(..., description="来电来访时间（网上申请为提交时间）；首次受理期限自此起算")
+    accepted_at: dt.datetime | None = Field(..., description="受理时间")
     accept_due_at: dt.datetime | None
+    accept_due_from: dt.datetime | None = Field(
+        ..., description="受理期限的起算时间：来电来访时间，或转办、重新办理的时间"
+    )
     resolve_due_at: dt.datetime | None
+    resolve_due_from: dt.datetime | None = Field(..., description="办结期限的起算时间（受理时间）")
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     deadline_schedule: DeadlineScheduleOut
@@ -113,10 +121,15 @@ class RequestOut(Schema):
 
 
 class OfficerRequestOut(RequestOut):
-    requester_name: str
+    requester_name: str = Field(..., description="求助人自报或实名认证的姓名；未实名且未留姓名时为空字符串")
+    requester_display: str = Field(..., description="页面显示的求助人：姓名，或“未实名 138****8000”")
     requester_phone_masked: str
     escalation_level: int = Field(..., description="超期督办层级：0 未督办，1 上一级，2 上两级……")
     escalated_to: int | None = Field(..., description="督办工会 id")
+
+    @staticmethod
+    def resolve_requester_display(obj: ServiceRequest) -> str:
+        return obj.requester_display
 
     @staticmethod
     def resolve_requester_phone_masked(obj: ServiceRequest) -> str:
@@ -125,6 +138,48 @@ class OfficerRequestOut(RequestOut):
     @staticmethod
     def resolve_escalated_to(obj: ServiceRequest) -> int | None:
         return obj.escalated_to_id
+
+
+class FactOut(Schema):
+    label: str
+    value: str
+
+
+class PhoneHistoryItemOut(Schema):
+    id: int
+    reference: str
+    channel: ChannelValue
+    category: CategoryValue
+    state: StateValue
+    received_at: dt.datetime
+    handling_org_name: str
+
+    @staticmethod
+    def resolve_handling_org_name(obj: ServiceRequest) -> str:
+        return obj.handling_org.name
+
+
+class PhoneHistoryOut(Schema):
+    items: list[PhoneHistoryItemOut] = Field(..., description="本账号可查看的以往申请（最近10件）")
+    others: int = Field(..., description="其余件数（数据范围外或超出列出数），不能查看")
+
+
+def _facts_out(obj: ServiceRequest, context) -> dict[str, Any]:
+    """The stored facts, the subcontractor's phone as the reader may see it (PHONE_HELP)."""
+    facts = dict(obj.facts or {})
+    if "subcontractor_phone" in facts:
+        facts["subcontractor_phone"] = phone_for_context(context, str(facts["subcontractor_phone"]))
+    return facts
+
+
+_FACTS_HELP = (
+    "诉求要素（按类别）：wage_arrears 欠薪 amount_owed 欠薪金额（元，字符串两位小数）、months_owed 欠薪月数、"
+    "employer_uscc 用人单位统一社会信用代码（校验位核对）、project_name 工程项目、subcontractor_name 包工头姓名、"
+    "subcontractor_phone 包工头电话；labour_contract 劳动合同 contract_status（signed 已签 / not_signed 未签 / "
+    "expired 到期未续签）、employer_uscc_contract；social_insurance 社会保险 months_unpaid 未缴月数；"
+    "work_injury 工伤 injury_date 受伤日期、injury_part 受伤部位；dismissal 解除劳动关系 left_on 离职日期、"
+    "compensation_claimed 主张经济补偿（元）。涉及人数见 workers_involved。其他类别没有要素。"
+)
 
 
 class RightsEventOut(Schema):
@@ -205,11 +260,21 @@ class WorkerRequestDetailOut(RequestOut):
     description: str
     employer_name: str
     region_code: str
+    region_name: str = Field(..., description="所在地区名称，如 浙江省杭州市临安区")
+    facts: dict[str, Any] = Field(..., description=_FACTS_HELP)
     resolution: str
     reject_reason: str
     can_reopen: bool = Field(..., description="现在能否申请重新办理（办结或关闭后15天内）")
     events: list[RightsEventOut] = Field(..., description="办理进度（职工可见的事项）")
     attachments: list[RightsAttachmentOut]
+
+    @staticmethod
+    def resolve_region_name(obj: ServiceRequest) -> str:
+        return obj.region_label
+
+    @staticmethod
+    def resolve_facts(obj: ServiceRequest) -> dict[str, Any]:
+        return dict(obj.facts or {})
 
     @staticmethod
     def resolve_can_reopen(obj: ServiceRequest) -> bool:
@@ -228,6 +293,17 @@ class OfficerRequestDetailOut(OfficerRequestOut):
     description: str
     employer_name: str
     region_code: str
+    region_name: str = Field(..., description="所在地区名称，如 浙江省杭州市临安区；代码表中没有的显示为（代码）")
+    facts: dict[str, Any] = Field(..., description=_FACTS_HELP)
+    facts_display: list[FactOut] = Field(..., description="诉求要素的中文名称和显示值（按要素顺序）")
+    operator: int | None = Field(..., description="接线员（登记来电的工作人员）账号 id")
+    operator_name: str
+    taken_by_org: int | None = Field(..., description="接听来电或接待来访的工会 id")
+    call_started_at: dt.datetime | None
+    call_ended_at: dt.datetime | None
+    recording_ref: str = Field(..., description="录音编号（呼叫中心系统）")
+    major_notified_orgs: list[str] = Field(..., description="重大劳动事件已报告的工会名称")
+    earlier_requests: PhoneHistoryOut = Field(..., description="同一联系电话以往的申请")
     requester_phone: str = Field(..., description=PHONE_HELP)
     member: int | None = Field(..., description="会员记录 id；非会员为 null")
     resolution: str
@@ -239,6 +315,43 @@ class OfficerRequestDetailOut(OfficerRequestOut):
     @staticmethod
     def resolve_member(obj: ServiceRequest) -> int | None:
         return obj.member_id
+
+    @staticmethod
+    def resolve_region_name(obj: ServiceRequest) -> str:
+        return obj.region_label
+
+    @staticmethod
+    def resolve_facts(obj: ServiceRequest, context) -> dict[str, Any]:
+        return _facts_out(obj, context)
+
+    @staticmethod
+    def resolve_facts_display(obj: ServiceRequest, context) -> list[FactOut]:
+        reveal = phone_revealed_to(getattr((context or {}).get("request"), "auth", None))
+        return [FactOut(label=k, value=v) for k, v in facts_display(obj.category, obj.facts, reveal_phone=reveal)]
+
+    @staticmethod
+    def resolve_operator(obj: ServiceRequest) -> int | None:
+        return obj.operator_id
+
+    @staticmethod
+    def resolve_operator_name(obj: ServiceRequest) -> str:
+        return str(obj.operator) if obj.operator_id else ""
+
+    @staticmethod
+    def resolve_taken_by_org(obj: ServiceRequest) -> int | None:
+        return obj.taken_by_org_id
+
+    @staticmethod
+    def resolve_major_notified_orgs(obj: ServiceRequest) -> list[str]:
+        return major_recipients(obj) if obj.is_major_incident else []
+
+    @staticmethod
+    def resolve_earlier_requests(obj: ServiceRequest, context) -> PhoneHistoryOut:
+        actor = getattr((context or {}).get("request"), "auth", None)
+        if actor is None:
+            return PhoneHistoryOut(items=[], others=0)
+        history = requests_from_phone(actor=actor, phone=obj.requester_phone, exclude_pk=obj.pk)
+        return PhoneHistoryOut(items=history.visible, others=history.others)  # type: ignore[arg-type]
 
     @staticmethod
     def resolve_events(obj: ServiceRequest) -> list[RequestEvent]:
@@ -275,6 +388,8 @@ class FileIn(InputSchema):
     region_code: str = Field("", max_length=6, description="用人单位所在地区（6位行政区划代码）；非会员按此分派")
     workers_involved: PositiveInt32 = Field(1, ge=1, description="涉及职工人数；10人及以上为重大劳动事件")
     requester_phone: str = Field("", max_length=20, description="联系电话，默认注册手机号")
+    requester_name: str = Field("", max_length=64, description="姓名（未实名认证时填写；已实名的按认证姓名）")
+    facts: dict[str, Any] = Field(default_factory=dict, description=_FACTS_HELP)
 
 
 class RecordIn(InputSchema):
@@ -288,8 +403,19 @@ class RecordIn(InputSchema):
     title: str = Field(..., max_length=120)
     description: str = Field(..., max_length=5000)
     employer_name: str = Field("", max_length=128)
-    region_code: str = Field("", max_length=6)
+    region_code: str = Field("", max_length=6, description="用人单位所在地区（6位代码）；非会员转该地区的县级总工会")
+    street_org: RowId | None = Field(None, description="乡镇(街道)工会 id（可选）：非会员的诉求直接转该街道工会")
     workers_involved: PositiveInt32 = Field(1, ge=1)
+    facts: dict[str, Any] = Field(default_factory=dict, description=_FACTS_HELP)
+    operator: RowId | None = Field(None, description="接线员账号 id（可选，默认登记人）")
+    call_started_at: dt.datetime | None = Field(None, description="通话开始（来电）；不带时区按北京时间")
+    call_ended_at: dt.datetime | None = Field(None, description="通话结束（来电）")
+    recording_ref: str = Field("", max_length=64, description="录音编号")
+    received_at: dt.datetime | None = Field(
+        None,
+        description="来电来访时间：不能晚于现在，不能早于 GONGHUI_RECEIVED_AT_MAX_DAYS_BACK 天（默认30）前；"
+        "来电不填则为通话开始时间，都不填为现在。受理期限自此起算",
+    )
 
 
 class TextIn(InputSchema):
@@ -486,6 +612,21 @@ def officer_record(request, payload: RecordIn):
     # The recorder's scope always holds the new request (services.request_record_call).
     req = services.request_record_call(actor=request.auth, data=payload.model_dump())
     return Status(201, _officer_reload(request, req.pk))
+
+
+class PhoneHistoryParams(Schema):
+    phone: str = Field(..., min_length=1, max_length=20, description="来电号码")
+
+
+@router.get(
+    "/requests/phone-history",
+    response={200: PhoneHistoryOut, **READ_ERRORS},
+    summary="查询来电记录",
+    description="同一号码以往的申请：本账号数据范围内的最近10件，其余只给件数。",
+)
+def officer_phone_history(request, params: Query[PhoneHistoryParams]):
+    history = requests_from_phone(actor=request.auth, phone=params.phone)
+    return {"items": history.visible, "others": history.others}
 
 
 @router.get(

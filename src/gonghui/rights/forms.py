@@ -11,8 +11,9 @@ from gonghui.core.bounds import INT32_MAX
 from gonghui.orgs.forms import ActorFormMixin, OrgField
 from gonghui.web import BootstrapFormMixin
 
+from . import facts as fact_schema
 from .models import CATEGORY_HELP, RIGHTS_CATEGORIES, SERVICE_CATEGORIES, Category, Channel, Complexity, State
-from .selectors import RequestFilters, routable_regions
+from .selectors import RequestFilters, operator_choices, routable_regions, street_choices
 
 
 def category_choices() -> list[tuple[Any, Any]]:
@@ -57,26 +58,100 @@ class _FactsMixin(forms.Form):
     )
 
 
+def _fact_form_field(f: fact_schema.FactField) -> forms.Field:
+    common: dict[str, Any] = {"label": f.label, "required": False, "help_text": f.help}
+    if f.kind == fact_schema.CHOICE:
+        return forms.ChoiceField(choices=[("", _("请选择")), *f.choices], **common)
+    if f.kind == fact_schema.DATE:
+        return forms.CharField(max_length=10, widget=forms.DateInput(attrs={"type": "date"}), **common)
+    if f.kind in (fact_schema.MONEY, fact_schema.COUNT):
+        mode = "decimal" if f.kind == fact_schema.MONEY else "numeric"
+        return forms.CharField(max_length=20, widget=forms.TextInput(attrs={"inputmode": mode}), **common)
+    if f.kind == fact_schema.PHONE:
+        return forms.CharField(max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}), **common)
+    return forms.CharField(max_length=f.max_len if f.kind != fact_schema.USCC else 24, **common)
+
+
+class _FactFieldsMixin:
+    """The category figures (rights.facts) as form fields named `fact_<name>`; the page shows the
+    set of the category picked (every set without JavaScript, each under its category)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for _category, f in fact_schema.all_fact_fields():
+            self.fields[f.form_name] = _fact_form_field(f)  # type: ignore[attr-defined]
+
+    def fact_groups(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "category": category,
+                "label": Category(category).label,
+                "fields": [self[f.form_name] for f in fields],  # type: ignore[index]
+            }
+            for category, fields in fact_schema.FACT_FIELDS.items()
+        ]
+
+    def facts_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The service's `facts`: the figures of the category picked (others are dropped)."""
+        for _category, f in fact_schema.all_fact_fields():
+            data.pop(f.form_name, None)
+        cleaned = self.cleaned_data  # type: ignore[attr-defined]
+        return {
+            f.name: cleaned.get(f.form_name)
+            for f in fact_schema.fields_for(cleaned.get("category", ""))
+            if cleaned.get(f.form_name) not in (None, "")
+        }
+
+
 class _RegionChoicesMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region_code"].choices = [("", _("请选择")), *routable_regions()]  # type: ignore[attr-defined]
 
 
-class FileRequestForm(_RegionChoicesMixin, BootstrapFormMixin, _FactsMixin):
+class FileRequestForm(_FactFieldsMixin, _RegionChoicesMixin, BootstrapFormMixin, _FactsMixin):
     """Worker's online filing (files come from request.FILES['files'])."""
 
+    requester_name = forms.CharField(
+        label=_("您的姓名"), max_length=64, required=False, help_text=_("已实名认证的按认证姓名显示")
+    )
     requester_phone = forms.CharField(
         label=_("联系电话"), max_length=20, required=False, help_text=_("默认为注册手机号")
     )
 
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["facts"] = self.facts_data(data)
+        return data
 
-class RecordCallForm(_RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _FactsMixin):
+
+_LOCAL_MINUTE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class RecordCallForm(_FactFieldsMixin, _RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _FactsMixin):
     channel = forms.ChoiceField(
         label=_("渠道"), choices=[(Channel.HOTLINE, Channel.HOTLINE.label), (Channel.WALK_IN, Channel.WALK_IN.label)]
     )
     requester_name = forms.CharField(label=_("求助人姓名"), max_length=64)
-    requester_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    requester_phone = forms.CharField(
+        label=_("来电号码"), max_length=20, required=False, help_text=_("填写后可查询该号码以往的来电和申请")
+    )
+    operator = forms.TypedChoiceField(label=_("接线员"), coerce=int, required=False)
+    call_started_at = forms.DateTimeField(label=_("通话开始"), required=False, widget=_LOCAL_MINUTE)
+    call_ended_at = forms.DateTimeField(label=_("通话结束"), required=False, widget=_LOCAL_MINUTE)
+    recording_ref = forms.CharField(label=_("录音编号"), max_length=64, required=False)
+    received_at = forms.DateTimeField(
+        label=_("来访时间"),
+        required=False,
+        widget=_LOCAL_MINUTE,
+        help_text=_("事后补录时填写；来电以通话开始时间为准，不填为现在"),
+    )
+    street_org = forms.TypedChoiceField(
+        label=_("乡镇(街道)工会（选填）"),
+        coerce=int,
+        required=False,
+        help_text=_("非会员的诉求默认转所在区县总工会；选定街道则直接转该街道工会"),
+    )
     id_number = forms.CharField(
         label=_("证件号码（选填）"),
         max_length=24,
@@ -85,11 +160,26 @@ class RecordCallForm(_RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _F
     )
     handling_org = OrgField(label=_("承办工会（选填）"), required=False, help_text=_("不选则按会员关系或地区自动分派"))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["operator"].choices = operator_choices(actor=self.actor)  # type: ignore[attr-defined]
+        self.fields["street_org"].choices = [("", _("不指定，转区县总工会")), *street_choices()]  # type: ignore[attr-defined]
+
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         org = data.pop("handling_org", None)
         data["handling_org"] = org.pk if org else None
+        data["facts"] = self.facts_data(data)
         return data
+
+
+class TrackForm(BootstrapFormMixin, forms.Form):
+    """The public tracking page: the case number from the SMS and the phone's last four digits."""
+
+    ref = forms.CharField(label=_("编号"), max_length=32, help_text=_("短信中的编号，如 WQ20261124-000123"))
+    last4 = forms.CharField(
+        label=_("手机号后4位"), min_length=4, max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
 
 
 class RequestFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):

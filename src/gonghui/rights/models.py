@@ -18,6 +18,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.phone import mask_mobile
+from gonghui.core.regions import region_label
 from gonghui.orgs.models import Org
 
 
@@ -126,7 +128,9 @@ class ServiceRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="service_requests",
     )
-    requester_name = models.CharField(_("求助人姓名"), max_length=64)
+    # The name the caller or worker gave; "" when a worker without real-name binding gave none
+    # (pages then show 未实名 and the masked phone: `requester_display`).
+    requester_name = models.CharField(_("求助人姓名"), max_length=64, blank=True)
     requester_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     member = models.ForeignKey(
         "members.Member",
@@ -152,6 +156,29 @@ class ServiceRequest(models.Model):
         Org, verbose_name=_("转出工会"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    # When the union got the request: the call or visit (typed in later by an officer), or the
+    # online filing. The first acceptance deadline counts from it.
+    received_at = models.DateTimeField(_("来电来访时间"), default=timezone.now)
+    # Where the acceptance deadline running now counts from (receipt, transfer or reopening).
+    accept_due_from = models.DateTimeField(_("受理期限起算"), null=True, blank=True)
+    # 12351 hotline: the officer who took the call, its start and end, the recording's id in the
+    # call-centre system, and the union the call was taken for (told of a major incident).
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接线员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    call_started_at = models.DateTimeField(_("通话开始"), null=True, blank=True)
+    call_ended_at = models.DateTimeField(_("通话结束"), null=True, blank=True)
+    recording_ref = models.CharField(_("录音编号"), max_length=64, blank=True)
+    taken_by_org = models.ForeignKey(
+        Org, verbose_name=_("接听工会"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The category's figures (rights.facts): amount owed, months, USCC, subcontractor, ...
+    facts = models.JSONField(_("诉求要素"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
     accept_due_at = models.DateTimeField(_("受理期限"), null=True, blank=True)
@@ -198,6 +225,23 @@ class ServiceRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def requester_display(self) -> str:
+        """The requester as pages show them: the name given, else 未实名 and the masked phone."""
+        if self.requester_name:
+            return self.requester_name
+        masked = mask_mobile(self.requester_phone) if self.requester_phone else ""
+        return f"{_('未实名')} {masked}".strip()
+
+    @property
+    def region_label(self) -> str:
+        return region_label(self.region_code)
+
+    @property
+    def resolve_due_from(self):
+        """The resolve deadline counts from acceptance."""
+        return self.accepted_at if self.resolve_due_at else None
 
     def is_overdue(self, now=None) -> bool:
         now = now or timezone.now()

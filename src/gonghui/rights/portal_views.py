@@ -12,13 +12,36 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import worker_view
-from gonghui.web import form_errors_from, run_action
+from gonghui.web import client_ip, form_errors_from, run_action
 
 from . import services
-from .forms import FileRequestForm, MessageForm, OptionalReasonForm, ReasonForm, category_cards
+from .forms import FileRequestForm, MessageForm, OptionalReasonForm, ReasonForm, TrackForm, category_cards
 from .models import AWAITING_ACCEPTANCE, BEING_HANDLED, State
 from .selectors import attachment_get_for_worker, request_get_for_worker, request_list_for_worker, request_timeline
 from .views import STATE_CSS, attachment_response, deadline_info, request_rows
+
+
+@require_http_methods(["GET", "POST"])
+def track(request):
+    """公开查询: a caller without an account follows a hotline or walk-in request by its case
+    number and the last four digits of the phone it was recorded with (the link in the SMS).
+    Shows the state, the union handling it and the dates only; a wrong pair says so without
+    telling which half was wrong."""
+    form = TrackForm(request.POST or None, initial={"ref": request.GET.get("ref", "")[:32]})
+    found, missed = None, False
+    if request.method == "POST" and form.is_valid():
+        try:
+            found = services.request_track(
+                reference=form.cleaned_data["ref"], phone_last4=form.cleaned_data["last4"], ip=client_ip(request)
+            )
+        except DomainError as exc:
+            form_errors_from(form, exc)
+        else:
+            missed = found is None
+    context = {"form": form, "found": found, "missed": missed}
+    if found is not None:
+        context.update(state_css=STATE_CSS.get(found.state, "secondary"), deadline=deadline_info(found))
+    return render(request, "rights/portal/track.html", context, status=400 if form.errors else 200)
 
 
 @require_GET
@@ -42,7 +65,7 @@ def new(request):
     if request.method == "POST" and form.is_valid():
         try:
             created = services.request_file(
-                worker=request.worker, data=form.cleaned_data, uploads=request.FILES.getlist("files")
+                worker=request.worker, data=form.service_data(), uploads=request.FILES.getlist("files")
             )
         except NotFound:
             raise
@@ -54,7 +77,12 @@ def new(request):
     return render(
         request,
         "rights/portal/new.html",
-        {"form": form, "categories": category_cards(), "picked_category": form["category"].value() or ""},
+        {
+            "form": form,
+            "categories": category_cards(),
+            "picked_category": form["category"].value() or "",
+            "verified": request.worker.is_verified,
+        },
         status=400 if form.is_bound else 200,
     )
 

@@ -104,7 +104,7 @@ def request_get_visible(*, actor, pk: int | str) -> ServiceRequest:
     try:
         return (
             request_qs_visible_to(actor=actor)
-            .select_related("handling_org", "requester", "member", "escalated_to", "transferred_from")
+            .select_related("handling_org", "requester", "member", "escalated_to", "transferred_from", "operator", "taken_by_org")
             .get(pk=int(pk))
         )
     except (ServiceRequest.DoesNotExist, ValueError, TypeError):
@@ -197,3 +197,78 @@ def routable_regions(limit: int = 600) -> list[tuple[str, str]]:
         .distinct()[:limit]
     )
     return [(code, region_full_name(code) or code) for code in codes if code]
+
+
+@dataclass(frozen=True)
+class PhoneHistory:
+    """Earlier requests from one phone: those the officer may open, and how many others exist."""
+
+    phone: str
+    visible: list[ServiceRequest]
+    others: int
+
+    @property
+    def total(self) -> int:
+        return len(self.visible) + self.others
+
+
+def requests_from_phone(*, actor, phone: str, exclude_pk: int | None = None, limit: int = 10) -> PhoneHistory:
+    """Earlier calls and filings from this phone (the 12351 operator's "来电记录"): up to `limit`
+    the actor may see, newest first, and a count of the rest (held by unions outside the actor's
+    scope, or beyond the limit), which the actor may not open."""
+    from gonghui.core.phone import normalize_mobile
+
+    phone = normalize_mobile(phone or "")
+    if not phone or len(phone) > 20:
+        return PhoneHistory(phone=phone, visible=[], others=0)
+    everyone = ServiceRequest.objects.filter(requester_phone=phone)
+    if exclude_pk is not None:
+        everyone = everyone.exclude(pk=exclude_pk)
+    mine = everyone.filter(_visible_q(actor)).select_related("handling_org").order_by("-id")
+    visible = list(mine[:limit])
+    total = everyone.count()
+    return PhoneHistory(phone=phone, visible=visible, others=max(total - len(visible), 0))
+
+
+def request_track(*, reference: str, phone_last4: str) -> ServiceRequest | None:
+    """The request a caller follows on the public tracking page: the case number and the last
+    four digits of the phone it was recorded with must both match (else None, whichever failed)."""
+    reference = (reference or "").strip().upper()
+    last4 = (phone_last4 or "").strip()
+    if not reference or len(last4) != 4 or not last4.isdigit():
+        return None
+    return (
+        ServiceRequest.objects.filter(reference=reference, requester_phone__endswith=last4)
+        .select_related("handling_org")
+        .first()
+    )
+
+
+def street_choices(limit: int = 2000) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The street/township unions an officer may route a non-member's request to, grouped by the
+    county they lie in (region name), for the region picker that goes down to streets."""
+    from gonghui.core.regions import region_label
+    from gonghui.orgs.models import OrgKind
+
+    rows = (
+        Org.objects.filter(is_active=True, kind=OrgKind.TOWNSHIP)
+        .order_by("region_code", "name")
+        .values_list("pk", "name", "region_code")[:limit]
+    )
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for pk, name, code in rows:
+        groups.setdefault(code, []).append((pk, name))
+    return [(region_label(code), streets) for code, streets in groups.items()]
+
+
+def operator_choices(*, actor, limit: int = 200) -> list[tuple[int, str]]:
+    """Officers who may be named as the call's operator: active accounts of the actor's union."""
+    from gonghui.accounts.models import User
+
+    if not getattr(actor, "org_id", None):
+        return [(actor.pk, str(actor))]
+    users = User.objects.filter(is_active=True, org_id=actor.org_id).order_by("username")[:limit]
+    out = [(u.pk, str(u)) for u in users]
+    if all(pk != actor.pk for pk, _name in out):
+        out.insert(0, (actor.pk, str(actor)))
+    return out

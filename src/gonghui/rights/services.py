@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.accounts.permissions import require_write
 from gonghui.accounts.scope import scope_root_path
-from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from gonghui.core.phone import normalize_mobile
 from gonghui.core.regions import is_region_code
 from gonghui.core.sms import send_sms
@@ -39,9 +39,10 @@ from gonghui.core.treepath import STEP_LEN
 from gonghui.core.workdays import deadline_after
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.notifications.services import notify, org_officers
-from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.models import FederationLevel, Org, OrgKind
 
 from .attachments import store_upload
+from .facts import clean_facts as clean_category_facts
 from .models import (
     ACCEPT_WITHIN_DAYS,
     AWAITING_ACCEPTANCE,
@@ -212,34 +213,58 @@ def current_membership(*, id_number_hash: str) -> Member | None:
 
 
 def route_by_region(region_code: str) -> Org | None:
-    """The township/street union of the area, else the county federation, else the city's or
-    province's federation (nearest level up whose region code matches)."""
+    """The county-level federation of the area (县级总工会), else the city's, else the province's:
+    the nearest federation up whose region code matches. Never a street union picked by chance:
+    a street (township) union gets a request only when the officer picks it (`street_org`)."""
     code = (region_code or "").strip()
     if not code:
         return None
-    active = Org.objects.filter(is_active=True)
-    township = active.filter(kind=OrgKind.TOWNSHIP, region_code=code).order_by("path").first()
-    if township is not None:
-        return township
+    federations = Org.objects.filter(is_active=True, kind=OrgKind.FEDERATION)
     for candidate in dict.fromkeys((code, code[:4] + "00", code[:2] + "0000")):
-        federation = active.filter(kind=OrgKind.FEDERATION, region_code=candidate).order_by("depth", "path").first()
+        federation = federations.filter(region_code=candidate).order_by("depth", "path").first()
         if federation is not None:
             return federation
     return None
 
 
-def route_request(*, member: Member | None, region_code: str) -> Org | None:
-    """Where a new request goes: the member's union, or by region for non-members."""
+def street_union(org_id: Any, region_code: str = "") -> Org:
+    """The township/street union an officer picked for a non-member's request; it must lie in
+    the region given (when one is)."""
+    try:
+        org = Org.objects.get(pk=int(org_id), is_active=True, kind=OrgKind.TOWNSHIP)
+    except (Org.DoesNotExist, TypeError, ValueError):
+        msg = _("请选择有效的乡镇(街道)工会")
+        raise InvalidInput(msg, fields={"street_org": [msg]}) from None
+    if region_code and org.region_code != region_code:
+        msg = _("%(org)s不在所选地区") % {"org": org.name}
+        raise InvalidInput(msg, fields={"street_org": [msg]})
+    return org
+
+
+def route_request(*, member: Member | None, region_code: str, street: Org | None = None) -> Org | None:
+    """Where a new request goes: the member's union, or for non-members the street union picked,
+    else the county federation of the region."""
     if member is not None and member.org.is_active:
         return member.org
+    if street is not None:
+        return street
     return route_by_region(region_code)
 
 
 # ---- filing ---------------------------------------------------------------------------------
 
 
-def _clean_facts(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate what every channel asks: category, title, description, employer, region, workers."""
+def _facts_of(data: dict[str, Any]) -> dict[str, Any] | None:
+    raw = data.get("facts")
+    if raw is not None and not isinstance(raw, dict):
+        msg = _("诉求要素应为对象")
+        raise InvalidInput(msg, fields={"facts": [msg]})
+    return raw
+
+
+def _clean_facts(data: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+    """Validate what every channel asks: category, title, description, employer, region, workers,
+    and the category's figures (rights.facts)."""
     errors: dict[str, list[str]] = {}
     category = str(data.get("category") or "")
     if category not in Category.values:
@@ -266,10 +291,17 @@ def _clean_facts(data: dict[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError):
         errors["workers_involved"] = [_("涉及职工人数应为不小于1的整数")]
         workers = 1
+    figures: dict[str, Any] = {}
+    if category in Category.values:
+        try:
+            figures = clean_category_facts(category, _facts_of(data), now=now)
+        except InvalidInput as exc:
+            errors.update(exc.fields or {})
     if errors:
         first = next(iter(errors.values()))[0]
         raise InvalidInput(_("输入有误：%(detail)s") % {"detail": first}, fields=errors)
     return {
+        "facts": figures,
         "category": category,
         "title": title,
         "description": description,
@@ -279,8 +311,18 @@ def _clean_facts(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _create(*, facts: dict[str, Any], now: dt.datetime, **fields: Any) -> ServiceRequest:
-    request = ServiceRequest(**facts, **fields, created_at=now, accept_due_at=accept_deadline(now))
+def _create(
+    *, facts: dict[str, Any], now: dt.datetime, received_at: dt.datetime | None = None, **fields: Any
+) -> ServiceRequest:
+    received_at = received_at or now
+    request = ServiceRequest(
+        **facts,
+        **fields,
+        created_at=now,
+        received_at=received_at,
+        accept_due_from=received_at,
+        accept_due_at=accept_deadline(received_at),
+    )
     request.reference = f"TMP-{secrets.token_hex(12)}"  # unique until the id is known
     request.save()
     day = timezone.localtime(now).strftime("%Y%m%d")
@@ -316,7 +358,8 @@ def request_file(
     if worker is None:
         raise Forbidden(_("请使用职工账号登录"))
     now = _now(now)
-    facts = _clean_facts(data)
+    facts = _clean_facts(data, now)
+    given_name = _text(data.get("requester_name"), "requester_name", _("姓名"), required=False, max_len=64)
     uploads = list(uploads)
     _check_upload_count(0, len(uploads))
     member = current_membership(id_number_hash=worker.id_number_hash) if worker.is_verified else None
@@ -327,7 +370,9 @@ def request_file(
     phone = normalize_mobile(str(data.get("requester_phone") or "")) or worker.phone
     stored: list[Attachment] = []
     try:
-        request = _file(worker, facts, uploads, member, org, phone, now, stored)
+        # A real-name bound worker is known by the bound name; others by the name they gave.
+        name = worker.real_name if worker.is_verified and worker.real_name else given_name
+        request = _file(worker, facts, uploads, member, org, name, phone, now, stored)
     except Exception:
         for attachment in stored:  # files written before a later one was refused: nothing stays
             attachment.file.delete(save=False)
@@ -335,14 +380,14 @@ def request_file(
     return request
 
 
-def _file(worker, facts, uploads, member, org, phone, now, stored: list[Attachment]) -> ServiceRequest:
+def _file(worker, facts, uploads, member, org, name, phone, now, stored: list[Attachment]) -> ServiceRequest:
     with transaction.atomic():
         request = _create(
             facts=facts,
             now=now,
             channel=Channel.PORTAL,
             requester=worker,
-            requester_name=worker.real_name or worker.phone,
+            requester_name=name,
             requester_phone=phone,
             member=member,
             handling_org=org,
@@ -385,11 +430,133 @@ def _member_for_call(actor, data: dict[str, Any]) -> Member | None:
     return None
 
 
+def received_at_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The earliest and latest received time an officer may record (GONGHUI_RECEIVED_AT_MAX_DAYS_BACK)."""
+    return now - dt.timedelta(days=settings.GONGHUI_RECEIVED_AT_MAX_DAYS_BACK), now
+
+
+def _moment(value: Any, field: str, label: str) -> dt.datetime | None:
+    """A datetime from the form or the API (aware, or naive meaning Shanghai time), or None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            msg = _("%(label)s格式应为 2026-11-24 09:30") % {"label": label}
+            raise InvalidInput(msg, fields={field: [msg]}) from None
+    if not isinstance(value, dt.datetime):
+        msg = _("%(label)s格式应为 2026-11-24 09:30") % {"label": label}
+        raise InvalidInput(msg, fields={field: [msg]})
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+def _check_received(moment: dt.datetime, now: dt.datetime, field: str, label: str) -> None:
+    earliest, latest = received_at_bounds(now)
+    if moment > latest:
+        msg = _("%(label)s不能晚于现在") % {"label": label}
+        raise InvalidInput(msg, code="received_in_future", fields={field: [msg]})
+    if moment < earliest:
+        msg = _("%(label)s不能早于%(days)s天前，更早的来电来访请按书面材料另行处理") % {
+            "label": label,
+            "days": settings.GONGHUI_RECEIVED_AT_MAX_DAYS_BACK,
+        }
+        raise InvalidInput(msg, code="received_too_early", fields={field: [msg]})
+
+
+def _call_record(actor, data: dict[str, Any], channel: str, now: dt.datetime) -> dict[str, Any]:
+    """The hotline ticket's own facts (operator, call start and end, recording) and the received
+    time: the call's start for a call, the time of the visit for a walk-in; checked against now."""
+    received = _moment(data.get("received_at"), "received_at", _("来电来访时间"))
+    out: dict[str, Any] = {"operator": _operator(actor, data.get("operator")), "recording_ref": ""}
+    if channel == Channel.HOTLINE:
+        started = _moment(data.get("call_started_at"), "call_started_at", _("通话开始时间"))
+        ended = _moment(data.get("call_ended_at"), "call_ended_at", _("通话结束时间"))
+        if started is not None:
+            _check_received(started, now, "call_started_at", _("通话开始时间"))
+        if ended is not None:
+            _check_received(ended, now, "call_ended_at", _("通话结束时间"))
+            if started is not None and ended < started:
+                msg = _("通话结束时间不能早于开始时间")
+                raise InvalidInput(msg, fields={"call_ended_at": [msg]})
+        out["call_started_at"], out["call_ended_at"] = started, ended
+        out["recording_ref"] = _text(
+            data.get("recording_ref"), "recording_ref", _("录音编号"), required=False, max_len=64
+        )
+        received = received or started
+    if received is not None:
+        _check_received(received, now, "received_at", _("来电来访时间"))
+    out["received_at"] = received or now
+    return out
+
+
+def _operator(actor, operator_id: Any):
+    """The officer who took the call: the recorder unless another officer of a union in the
+    recorder's scope is named."""
+    if operator_id in (None, "") or str(operator_id) == str(actor.pk):
+        return actor
+    from gonghui.accounts.models import User
+
+    try:
+        operator = User.objects.select_related("org").get(pk=int(operator_id), is_active=True)
+    except (User.DoesNotExist, TypeError, ValueError):
+        operator = None
+    if operator is None or operator.org_id is None or not _in_scope(actor, operator.org):
+        msg = _("接线员应为本工会管辖范围内的工作人员")
+        raise InvalidInput(msg, fields={"operator": [msg]})
+    return operator
+
+
+def tracking_url(request: ServiceRequest) -> str:
+    """The public page where a caller sees the status by case number and phone (no account)."""
+    base = settings.GONGHUI_SITE_URL.rstrip("/")
+    return f"{base}{reverse('rights_portal:track')}?ref={request.reference}"
+
+
+def _sms_case_number(request: ServiceRequest) -> None:
+    """Tell a caller without an account the case number and where to follow it."""
+    phone = normalize_mobile(request.requester_phone or "")
+    if len(phone) != 11 or not phone.startswith("1"):
+        return
+    text = _("【%(sign)s】您反映的问题已登记，编号%(ref)s，%(org)s将在1个工作日内受理。凭编号和手机号后4位查询进度：%(url)s") % {
+        "sign": settings.GONGHUI_SMS_SIGNATURE,
+        "ref": request.reference,
+        "org": request.handling_org.name,
+        "url": tracking_url(request),
+    }
+    transaction.on_commit(lambda: send_sms(phone, text, fail_silently=True))
+
+
+TRACK_TRIES_PER_HOUR = 20  # per address, and per case number (the last four digits are 10,000 guesses)
+
+
+def request_track(*, reference: str, phone_last4: str, ip: str | None) -> ServiceRequest | None:
+    """A caller looks up a request by case number and the phone's last four digits (the public
+    tracking page). Every try counts, by address and by case number, before the lookup."""
+    from gonghui.core import ratelimit
+
+    from .selectors import request_track as lookup
+
+    hour = dt.timedelta(hours=1)
+    keys = [f"rights:track:ref:{(reference or '').strip().upper()[:32]}"]
+    if ip:
+        keys.append(f"rights:track:ip:{ip}")
+    for key in keys:
+        if ratelimit.hit(key, window=hour).over(TRACK_TRIES_PER_HOUR):
+            raise Throttled(_("查询次数过多，请一小时后再试"), code="track_throttled")
+    return lookup(reference=reference, phone_last4=phone_last4)
+
+
 def request_record_call(*, actor, data: dict[str, Any], now: dt.datetime | None = None) -> ServiceRequest:
     """An officer records a 12351 hotline call or a walk-in visit into the same queue.
 
     The request goes to the union the officer picks (in scope), else the caller's union (member
-    lookup optional) or the union of the area, else the officer's own union.
+    lookup optional), else the street union picked for the area or the area's county federation,
+    else the officer's own union. The received time (the call's start, or the visit) may lie up
+    to GONGHUI_RECEIVED_AT_MAX_DAYS_BACK days back, never ahead; the acceptance deadline counts
+    from it. The caller gets the case number and the tracking link by SMS.
     """
     require_write(actor)
     now = _now(now)
@@ -397,20 +564,24 @@ def request_record_call(*, actor, data: dict[str, Any], now: dt.datetime | None 
     if channel not in (Channel.HOTLINE, Channel.WALK_IN):
         msg = _("请选择来电或来访")
         raise InvalidInput(msg, fields={"channel": [msg]})
-    facts = _clean_facts(data)
+    facts = _clean_facts(data, now)
     name = _text(data.get("requester_name"), "requester_name", _("求助人姓名"), max_len=64)
     phone = normalize_mobile(str(data.get("requester_phone") or ""))
     if len(phone) > 20:
         msg = _("联系电话格式不正确")
         raise InvalidInput(msg, fields={"requester_phone": [msg]})
+    call = _call_record(actor, data, channel, now)
     member = _member_for_call(actor, data)
+    street = street_union(data["street_org"], facts["region_code"]) if data.get("street_org") else None
+    if street is not None and not facts["region_code"]:
+        facts["region_code"] = street.region_code
     org: Org | None = None
     if data.get("handling_org"):
         from gonghui.orgs.selectors import org_get_visible
 
         org = org_get_visible(actor=actor, org_id=data["handling_org"])
     if org is None:
-        org = route_request(member=member, region_code=facts["region_code"])
+        org = route_request(member=member, region_code=facts["region_code"], street=street)
         if org is None or not _in_scope(actor, org):
             org = actor.org if not actor.is_superuser else org
     if org is None:
@@ -426,15 +597,19 @@ def request_record_call(*, actor, data: dict[str, Any], now: dt.datetime | None 
             requester_phone=phone,
             member=member,
             handling_org=org,
+            taken_by_org=actor.org if getattr(actor, "org_id", None) else None,
+            **call,
         )
         record_event(
             request=request,
             actor=actor,
             kind=EventKind.RECORDED,
             note=_("%(channel)s登记：%(title)s") % {"channel": request.get_channel_display(), "title": facts["title"]},
+            data={"received_at": request.received_at.isoformat(), "operator": call["operator"].pk},
             now=now,
         )
         _after_arrival(request, actor, now)
+        _sms_case_number(request)
     return request
 
 
@@ -449,17 +624,55 @@ def major_incident_federation(org: Org) -> Org:
     return org
 
 
+def _federation_of(org: Org | None) -> Org | None:
+    """The union itself when it is a federation, else the nearest federation above it."""
+    if org is None:
+        return None
+    if org.kind == OrgKind.FEDERATION:
+        return org
+    return next((a for a in _ancestors(org) if a.kind == OrgKind.FEDERATION), None)
+
+
+TOP_LEVELS = (FederationLevel.CITY, FederationLevel.PROVINCIAL)
+
+
+def major_incident_recipients(request: ServiceRequest) -> list[Org]:
+    """Who is alarmed about a major incident: every federation above the handling union up to and
+    including the city federation (not the province above it), nearest first, then the
+    federation that took the call when it is not among them. A request held at the top of the
+    tree alarms its own union."""
+    chain: list[Org] = []
+    handler = request.handling_org
+    at_top = handler.kind == OrgKind.FEDERATION and handler.federation_level in TOP_LEVELS
+    for ancestor in [] if at_top else _ancestors(handler):
+        if ancestor.kind != OrgKind.FEDERATION:
+            continue
+        if ancestor.federation_level == FederationLevel.PROVINCIAL and chain:
+            break
+        chain.append(ancestor)
+        if ancestor.federation_level == FederationLevel.CITY:
+            break
+    if not chain:
+        chain = [request.handling_org]
+    taker = _federation_of(request.taken_by_org)
+    if taker is not None and all(o.pk != taker.pk for o in chain):
+        chain.append(taker)
+    return chain
+
+
 def _flag_major(request: ServiceRequest, *, actor, now: dt.datetime) -> None:
-    federation = major_incident_federation(request.handling_org)
+    recipients = major_incident_recipients(request)
     request.is_major_incident = True
-    request.major_notified_org = federation
+    request.major_notified_org = recipients[0]
     request.save(update_fields=["is_major_incident", "major_notified_org", "updated_at"])
+    names = "、".join(o.name for o in recipients)
     record_event(
         request=request,
         actor=None,
         kind=EventKind.MAJOR_INCIDENT,
-        org=federation,
-        note=_("涉及%(n)s名职工，已报告%(org)s") % {"n": request.workers_involved, "org": federation.name},
+        org=recipients[0],
+        note=_("涉及%(n)s名职工，已报告%(orgs)s") % {"n": request.workers_involved, "orgs": names},
+        data={"orgs": [o.pk for o in recipients], "org_names": [o.name for o in recipients]},
         visible_to_worker=False,
         now=now,
     )
@@ -470,12 +683,15 @@ def _flag_major(request: ServiceRequest, *, actor, now: dt.datetime) -> None:
         "title": request.title,
         "employer": request.employer_name or "—",
     }
-    notify(org_officers(federation), topic=TOPIC, title=title, body=body, url=_officer_url(request), sms=True)
-    # Officer accounts carry no phone: the federation's duty phone gets the SMS alarm.
-    duty_phone = normalize_mobile(federation.contact_phone or "")
-    if len(duty_phone) == 11 and duty_phone.startswith("1"):
-        signature = settings.GONGHUI_SMS_SIGNATURE
-        transaction.on_commit(lambda: send_sms(duty_phone, f"【{signature}】{title}", fail_silently=True))
+    signature = settings.GONGHUI_SMS_SIGNATURE
+    for federation in recipients:
+        notify(org_officers(federation), topic=TOPIC, title=title, body=body, url=_officer_url(request), sms=True)
+        # Officer accounts carry no phone: each federation's duty phone gets the SMS alarm.
+        duty_phone = normalize_mobile(federation.contact_phone or "")
+        if len(duty_phone) == 11 and duty_phone.startswith("1"):
+            transaction.on_commit(
+                lambda phone=duty_phone: send_sms(phone, f"【{signature}】{title}", fail_silently=True)
+            )
 
 
 # ---- officer transitions ------------------------------------------------------------------------
@@ -548,6 +764,7 @@ def request_transfer(*, actor, request: ServiceRequest, to_org: Org | int, note:
         request.handling_org = target
         request.transferred_from = source
         request.state = State.TRANSFERRED
+        request.accept_due_from = now
         request.accept_due_at = accept_deadline(now)
         request.accepted_at = None
         request.resolve_due_at = None
@@ -828,6 +1045,7 @@ def request_reopen(*, worker, request: ServiceRequest, reason: str, now=None) ->
             )
         request.state = State.REOPENED
         request.reopened_at = now
+        request.accept_due_from = now
         request.accept_due_at = accept_deadline(now)
         request.resolve_due_at = None
         request.closed_at = None

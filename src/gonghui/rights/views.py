@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_write
+from gonghui.accounts.personal_data import phone_revealed_to
 from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
@@ -37,8 +38,10 @@ from .forms import (
     TransferForm,
     category_cards,
 )
-from .models import AWAITING_ACCEPTANCE, BEING_HANDLED, ServiceRequest, State
+from .facts import facts_display
+from .models import AWAITING_ACCEPTANCE, BEING_HANDLED, EventKind, ServiceRequest, State
 from .selectors import (
+    PhoneHistory,
     attachment_get_visible,
     dispatch_targets,
     open_dispatch,
@@ -47,6 +50,7 @@ from .selectors import (
     request_get_visible,
     request_list_visible_to,
     request_timeline,
+    requests_from_phone,
     transfer_targets,
 )
 
@@ -141,11 +145,31 @@ def request_list(request):
     )
 
 
+def _phone_history(actor, phone: str, exclude_pk: int | None = None) -> PhoneHistory | None:
+    phone = (phone or "").strip()
+    return requests_from_phone(actor=actor, phone=phone, exclude_pk=exclude_pk) if phone else None
+
+
 @require_http_methods(["GET", "POST"])
 @officer_view(write=True)
 def record(request):
-    """Record a 12351 hotline call or a walk-in visit."""
-    form = RecordCallForm(request.POST or None, actor=request.user, initial={"channel": "hotline"})
+    """Record a 12351 hotline call or a walk-in visit. "查询来电记录" (`lookup`) shows the earlier
+    requests from the number typed, with the form kept as filled in and nothing recorded."""
+    initial = {"channel": "hotline", "operator": request.user.pk}
+    if request.method == "POST" and "lookup" in request.POST:
+        form = RecordCallForm(initial={**initial, **request.POST.dict()}, actor=request.user)
+        return render(
+            request,
+            "rights/record.html",
+            {
+                "form": form,
+                "picked": form.picked_org("handling_org"),
+                "categories": category_cards(),
+                "history": _phone_history(request.user, request.POST.get("requester_phone", "")),
+                "looked_up": True,
+            },
+        )
+    form = RecordCallForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         created = run_service(form, services.request_record_call, actor=request.user, data=form.service_data())
         if created is not None:
@@ -155,10 +179,16 @@ def record(request):
             except NotFound:
                 return redirect("rights:list")
             return redirect("rights:detail", created.pk)
+    history = _phone_history(request.user, request.POST.get("requester_phone", "")) if form.is_bound else None
     return render(
         request,
         "rights/record.html",
-        {"form": form, "picked": form.picked_org("handling_org"), "categories": category_cards()},
+        {
+            "form": form,
+            "picked": form.picked_org("handling_org"),
+            "categories": category_cards(),
+            "history": history,
+        },
         status=400 if form.is_bound else 200,
     )
 
@@ -197,10 +227,21 @@ def _forms_for(actor, req: ServiceRequest, data=None, which: str = "") -> dict[s
     return out
 
 
+def major_recipients(req: ServiceRequest) -> list[str]:
+    """The unions told of the major incident (from its timeline row)."""
+    event = req.events.filter(kind=EventKind.MAJOR_INCIDENT).order_by("id").first()
+    if event is None:
+        return [req.major_notified_org.name] if req.major_notified_org_id else []  # type: ignore[union-attr]
+    return list(event.data.get("org_names") or ([event.org.name] if event.org_id else []))  # type: ignore[union-attr]
+
+
 def _detail_context(request, req: ServiceRequest, action_forms: dict[str, forms.Form]) -> dict[str, Any]:
     now = timezone.now()
     return {
         "req": req,
+        "facts": facts_display(req.category, req.facts, reveal_phone=phone_revealed_to(request.user)),
+        "major_orgs": major_recipients(req) if req.is_major_incident else [],
+        "history": _phone_history(request.user, req.requester_phone, exclude_pk=req.pk),
         "state_css": STATE_CSS.get(req.state, "secondary"),
         "overdue": req.is_overdue(now),
         "deadline": deadline_info(req, now),

@@ -36,12 +36,28 @@
       params.set(el.dataset.queryParam, el.value);
       window.location.search = params.toString();
     }
+    if (el.form && el.name) showFor(el.form, el.name);
     // <input type=checkbox data-check-all="files">: tick or untick every checkbox named files.
     if (el.matches("[data-check-all]")) {
       document.querySelectorAll("input[type=checkbox][name=" + el.dataset.checkAll + "]").forEach(function (box) {
         box.checked = el.checked;
       });
     }
+  });
+
+  // <fieldset data-shown-for="category" data-shown-value="wage_arrears">: shown only while the
+  // form's field `category` has that value (without JavaScript every such fieldset shows).
+  function showFor(form, name) {
+    var field = form.elements[name];
+    if (!field) return;
+    form.querySelectorAll("[data-shown-for='" + name + "']").forEach(function (box) {
+      box.hidden = box.dataset.shownValue !== field.value;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-shown-for]").forEach(function (box) {
+      if (box.closest("form")) showFor(box.closest("form"), box.dataset.shownFor);
+    });
   });
 
   // Search-as-you-type fields (hx-get on an input without a name): send what was typed as ?q=,
