@@ -346,12 +346,12 @@ class OfficerRequestDetailOut(OfficerRequestOut):
         return major_recipients(obj) if obj.is_major_incident else []
 
     @staticmethod
-    def resolve_earlier_requests(obj: ServiceRequest, context) -> PhoneHistoryOut:
+    def resolve_earlier_requests(obj: ServiceRequest, context) -> dict[str, Any]:
         actor = getattr((context or {}).get("request"), "auth", None)
         if actor is None:
-            return PhoneHistoryOut(items=[], others=0)
+            return {"items": [], "others": 0}
         history = requests_from_phone(actor=actor, phone=obj.requester_phone, exclude_pk=obj.pk)
-        return PhoneHistoryOut(items=history.visible, others=history.others)  # type: ignore[arg-type]
+        return {"items": history.visible, "others": history.others}
 
     @staticmethod
     def resolve_events(obj: ServiceRequest) -> list[RequestEvent]:

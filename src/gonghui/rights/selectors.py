@@ -104,7 +104,9 @@ def request_get_visible(*, actor, pk: int | str) -> ServiceRequest:
     try:
         return (
             request_qs_visible_to(actor=actor)
-            .select_related("handling_org", "requester", "member", "escalated_to", "transferred_from", "operator", "taken_by_org")
+            .select_related(
+                "handling_org", "requester", "member", "escalated_to", "transferred_from", "operator", "taken_by_org"
+            )
             .get(pk=int(pk))
         )
     except (ServiceRequest.DoesNotExist, ValueError, TypeError):

@@ -520,7 +520,9 @@ def _sms_case_number(request: ServiceRequest) -> None:
     phone = normalize_mobile(request.requester_phone or "")
     if len(phone) != 11 or not phone.startswith("1"):
         return
-    text = _("【%(sign)s】您反映的问题已登记，编号%(ref)s，%(org)s将在1个工作日内受理。凭编号和手机号后4位查询进度：%(url)s") % {
+    text = _(
+        "【%(sign)s】您反映的问题已登记，编号%(ref)s，%(org)s将在1个工作日内受理。凭编号和手机号后4位查询进度：%(url)s"
+    ) % {
         "sign": settings.GONGHUI_SMS_SIGNATURE,
         "ref": request.reference,
         "org": request.handling_org.name,

@@ -25,6 +25,7 @@ from gonghui.core.workdays import local_date, working_days_between
 from gonghui.web import officer_view, run_action, run_service
 
 from . import services
+from .facts import facts_display
 from .forms import (
     AcceptForm,
     DispatchForm,
@@ -38,7 +39,6 @@ from .forms import (
     TransferForm,
     category_cards,
 )
-from .facts import facts_display
 from .models import AWAITING_ACCEPTANCE, BEING_HANDLED, EventKind, ServiceRequest, State
 from .selectors import (
     PhoneHistory,
