@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
@@ -34,7 +35,7 @@ def test_demo_is_wired_after_the_portal_demo():
 def test_demo_requests_cover_every_state_category_and_channel(monkeypatch):
     _places, counts = _load(monkeypatch, with_portal=True)
     requests = ServiceRequest.objects.all()
-    assert 55 <= counts["requests"] == requests.count() <= 70
+    assert 60 <= counts["requests"] == requests.count() <= 80
     assert set(requests.values_list("state", flat=True)) == set(State.values)
     assert set(requests.values_list("category", flat=True)) == set(Category.values)
     assert set(requests.values_list("channel", flat=True)) == set(Channel.values)
@@ -48,11 +49,17 @@ def test_demo_requests_cover_every_state_category_and_channel(monkeypatch):
     first_kinds = {r.events.order_by("created_at", "id").first().kind for r in requests}
     assert first_kinds <= {EventKind.SUBMITTED, EventKind.RECORDED}
     assert RequestEvent.objects.filter(kind=EventKind.MESSAGE).count() >= 2
-    # Deadlines always after filing; times are consistent.
+    # Deadlines always after receipt; times are consistent.
     for r in requests:
-        assert r.accept_due_at > r.created_at
+        assert r.accept_due_at > r.received_at <= r.created_at
         if r.accepted_at:
-            assert r.accepted_at >= r.created_at
+            assert r.accepted_at >= r.received_at
+    # 12351 wage-arrears tickets with their figures, in every state an officer moves a call through.
+    tickets = requests.filter(channel=Channel.HOTLINE, category=Category.WAGE_ARREARS).exclude(facts={})
+    assert set(State.values) - {State.REOPENED} <= set(tickets.values_list("state", flat=True))
+    assert all({"amount_owed", "months_owed", "employer_uscc"} <= set(t.facts) for t in tickets)
+    assert tickets.exclude(call_started_at=None).exclude(recording_ref="").exclude(operator=None).exists()
+    assert any(t.created_at - t.received_at > dt.timedelta(days=1) for t in tickets)
 
 
 def test_demo_works_without_portal_workers(monkeypatch):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.models import Role, User
 from gonghui.accounts.services import officer_create
 from gonghui.core.treepath import STEP_LEN
+from gonghui.core.uscc import build_uscc
 from gonghui.orgs.models import Org
 from gonghui.portal.models import WorkerAccount
 
@@ -57,6 +58,8 @@ RESOLUTIONS = (
     "已纳入困难职工帮扶，发放救助金并安排后续跟踪。",
 )
 NAMES = ("陈建国", "刘秀英", "杨伟", "黄丽", "赵强", "周敏", "吴军", "徐静", "孙磊", "马超", "朱红", "胡涛")
+PROJECTS = ("城东安置房二期", "科创园配套道路", "滨江学校改扩建", "物流园仓储中心")
+SUBCONTRACTORS = ("钱某", "孙某", "李某", "周某")
 EMPLOYERS = ("某建筑工程有限公司", "某物流配送站", "某电子厂", "某餐饮管理公司", "某家政服务公司", "某外卖站点")
 
 
@@ -69,6 +72,7 @@ class _Demo:
         self.union: Org = places["union"]
         self.admin = admin
         self.counts: dict[str, int] = {}
+        self.calls = 0
         self.categories = cycle(list(Category))
         self.names = cycle(NAMES)
         self.city_officer = self._officer(self.city, "city_admin")
@@ -156,15 +160,51 @@ class _Demo:
         self.bump("channel_portal")
         return request
 
-    def offline(self, when: dt.datetime, *, channel: str = "hotline", org: Org | None = None, **kw: Any):
+    def wage_figures(self, workers: int) -> dict[str, Any]:
+        """欠薪要素 of a demo call: amount, months, the employer's USCC, project and subcontractor."""
+        months = self.rng.randint(2, 6)
+        return {
+            "amount_owed": str(workers * months * self.rng.choice((4800, 5600, 6200, 7500))),
+            "months_owed": months,
+            "employer_uscc": build_uscc(f"91{self.district.region_code}{self.rng.randrange(10**9):09d}"),
+            "project_name": self.rng.choice(PROJECTS),
+            "subcontractor_name": self.rng.choice(SUBCONTRACTORS),
+            "subcontractor_phone": f"1370000{self.rng.randrange(10000):04d}",
+        }
+
+    def offline(
+        self,
+        when: dt.datetime,
+        *,
+        channel: str = "hotline",
+        org: Org | None = None,
+        typed_later: dt.timedelta | None = None,
+        street: Org | None = None,
+        **kw: Any,
+    ):
+        """A call or visit recorded at `when` (received `typed_later` earlier when it was typed in
+        afterwards); calls carry the operator, the call's start and end and the recording."""
         actor = self.city_officer if org is None or org.pk == self.city.pk else self.district_officer
         data = self.facts(**kw)
+        received = when - (typed_later or dt.timedelta(minutes=10))
+        self.calls += 1
         data.update(
             channel=channel,
             requester_name=next(self.names),
             requester_phone=f"1390000{self.rng.randrange(10000):04d}",
             handling_org=org.pk if org is not None else None,
+            street_org=street.pk if street is not None else None,
         )
+        if channel == "hotline":
+            data.update(
+                call_started_at=received,
+                call_ended_at=received + dt.timedelta(minutes=self.rng.randint(3, 9)),
+                recording_ref=f"12351-{timezone.localtime(received):%Y%m%d}-{self.calls:04d}",
+            )
+        else:
+            data["received_at"] = received
+        if data["category"] == Category.WAGE_ARREARS:
+            data["facts"] = self.wage_figures(int(data["workers_involved"]))
         request = services.request_record_call(actor=actor, data=data, now=when)
         self.bump("requests")
         self.bump(f"channel_{channel}")
@@ -312,9 +352,43 @@ class _Demo:
                 actor=self.officer_for(r), request=r, text=_("已联系用人单位，正在核实情况，请保持电话畅通。")
             )
             self.bump("messages", 2)
+        self._hotline_wage_tickets()
         self.counts["escalated"] = services.escalate_overdue(now=self.now)
         self.counts["requests"] = ServiceRequest.objects.count()
         return self.counts
+
+    def _hotline_wage_tickets(self) -> None:
+        """12351 wage-arrears calls with their figures, one in each state an officer moves a call
+        through; one typed in two days after the call (its acceptance deadline counts from the
+        call), one routed to the street union the operator picked."""
+        wage = {"category": Category.WAGE_ARREARS}
+        street = self.between[0] if self.between else None
+        fresh = self.offline(self.ago(0, 1), workers=4, street=street, **wage)
+        late = self.offline(self.ago(0, 3), typed_later=dt.timedelta(days=2), workers=2, **wage)
+        accepted = self.accept(self.offline(self.ago(2), workers=6, **wage), self.ago(2, -1))
+        working = self.start(self.accept(self.offline(self.ago(4), workers=3, **wage), self.ago(4, -1)), self.ago(3))
+        resolved = self.accept(self.offline(self.ago(9), workers=5, **wage), self.ago(9, -1))
+        self.resolve(self.start(resolved, self.ago(8)), self.ago(6))
+        closed = self.accept(self.offline(self.ago(25), workers=8, **wage), self.ago(25, -1))
+        closed = self.resolve(self.start(closed, self.ago(24)), self.ago(20))
+        self.close(closed, self.ago(19))
+        rejected = self.offline(self.ago(3), workers=1, **wage)
+        services.request_reject(
+            actor=self.officer_for(rejected),
+            request=rejected,
+            reason=_("已进入劳动仲裁程序，请按仲裁结果执行"),
+            now=self.ago(3, -2),
+        )
+        moved = self.offline(self.ago(1), workers=2, **wage)
+        services.request_transfer(
+            actor=self.officer_for(moved),
+            request=moved,
+            to_org=self.city,
+            note=_("涉及跨区工程项目，请市总工会统筹"),
+            now=self.ago(0, 18),
+        )
+        del fresh, late, working
+        self.bump("hotline_wage_tickets", 8)
 
     def _dispatch_chains(self) -> int:
         chain = [self.district, *self.between, self.union]  # below the city, one level at a time
