@@ -361,25 +361,25 @@ class _Demo:
         """12351 wage-arrears calls with their figures, one in each state an officer moves a call
         through; one typed in two days after the call (its acceptance deadline counts from the
         call), one routed to the street union the operator picked."""
-        wage = {"category": Category.WAGE_ARREARS}
+        wage = Category.WAGE_ARREARS
         street = self.between[0] if self.between else None
-        fresh = self.offline(self.ago(0, 1), workers=4, street=street, **wage)
-        late = self.offline(self.ago(0, 3), typed_later=dt.timedelta(days=2), workers=2, **wage)
-        accepted = self.accept(self.offline(self.ago(2), workers=6, **wage), self.ago(2, -1))
-        working = self.start(self.accept(self.offline(self.ago(4), workers=3, **wage), self.ago(4, -1)), self.ago(3))
-        resolved = self.accept(self.offline(self.ago(9), workers=5, **wage), self.ago(9, -1))
+        self.offline(self.ago(0, 1), workers=4, street=street, category=wage)
+        self.offline(self.ago(0, 3), typed_later=dt.timedelta(days=2), workers=2, category=wage)
+        self.accept(self.offline(self.ago(2), workers=6, category=wage), self.ago(2, -1))
+        self.start(self.accept(self.offline(self.ago(4), workers=3, category=wage), self.ago(4, -1)), self.ago(3))
+        resolved = self.accept(self.offline(self.ago(9), workers=5, category=wage), self.ago(9, -1))
         self.resolve(self.start(resolved, self.ago(8)), self.ago(6))
-        closed = self.accept(self.offline(self.ago(25), workers=8, **wage), self.ago(25, -1))
+        closed = self.accept(self.offline(self.ago(25), workers=8, category=wage), self.ago(25, -1))
         closed = self.resolve(self.start(closed, self.ago(24)), self.ago(20))
         self.close(closed, self.ago(19))
-        rejected = self.offline(self.ago(3), workers=1, **wage)
+        rejected = self.offline(self.ago(3), workers=1, category=wage)
         services.request_reject(
             actor=self.officer_for(rejected),
             request=rejected,
             reason=_("已进入劳动仲裁程序，请按仲裁结果执行"),
             now=self.ago(3, -2),
         )
-        moved = self.offline(self.ago(1), workers=2, **wage)
+        moved = self.offline(self.ago(1), workers=2, category=wage)
         services.request_transfer(
             actor=self.officer_for(moved),
             request=moved,
@@ -387,7 +387,6 @@ class _Demo:
             note=_("涉及跨区工程项目，请市总工会统筹"),
             now=self.ago(0, 18),
         )
-        del fresh, late, working
         self.bump("hotline_wage_tickets", 8)
 
     def _dispatch_chains(self) -> int:

@@ -3,6 +3,8 @@ messages, attachments, withdraw and reopen. A worker reaches only their own requ
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,7 +40,7 @@ def track(request):
             form_errors_from(form, exc)
         else:
             missed = found is None
-    context = {"form": form, "found": found, "missed": missed}
+    context: dict[str, Any] = {"form": form, "found": found, "missed": missed}
     if found is not None:
         context.update(state_css=STATE_CSS.get(found.state, "secondary"), deadline=deadline_info(found))
     return render(request, "rights/portal/track.html", context, status=400 if form.errors else 200)

@@ -17,6 +17,7 @@ twice (or late) changes nothing more.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import secrets
 from collections.abc import Iterable
@@ -503,7 +504,7 @@ def _operator(actor, operator_id: Any):
         operator = User.objects.select_related("org").get(pk=int(operator_id), is_active=True)
     except (User.DoesNotExist, TypeError, ValueError):
         operator = None
-    if operator is None or operator.org_id is None or not _in_scope(actor, operator.org):
+    if operator is None or operator.org is None or not _in_scope(actor, operator.org):
         msg = _("接线员应为本工会管辖范围内的工作人员")
         raise InvalidInput(msg, fields={"operator": [msg]})
     return operator
@@ -692,7 +693,7 @@ def _flag_major(request: ServiceRequest, *, actor, now: dt.datetime) -> None:
         duty_phone = normalize_mobile(federation.contact_phone or "")
         if len(duty_phone) == 11 and duty_phone.startswith("1"):
             transaction.on_commit(
-                lambda phone=duty_phone: send_sms(phone, f"【{signature}】{title}", fail_silently=True)
+                functools.partial(send_sms, duty_phone, f"【{signature}】{title}", fail_silently=True)
             )
 
 
