@@ -72,7 +72,7 @@ def _fact_form_field(f: fact_schema.FactField) -> forms.Field:
     return forms.CharField(max_length=f.max_len if f.kind != fact_schema.USCC else 24, **common)
 
 
-class _FactFieldsMixin:
+class _FactFieldsMixin(forms.Form):
     """The category figures (rights.facts) as form fields named `fact_<name>`; the page shows the
     set of the category picked (every set without JavaScript, each under its category)."""
 
@@ -109,7 +109,7 @@ class _RegionChoicesMixin:
         self.fields["region_code"].choices = [("", _("请选择")), *routable_regions()]  # type: ignore[attr-defined]
 
 
-class FileRequestForm(_FactFieldsMixin, _RegionChoicesMixin, BootstrapFormMixin, _FactsMixin):
+class FileRequestForm(_RegionChoicesMixin, BootstrapFormMixin, _FactFieldsMixin, _FactsMixin):
     """Worker's online filing (files come from request.FILES['files'])."""
 
     requester_name = forms.CharField(
@@ -128,7 +128,7 @@ class FileRequestForm(_FactFieldsMixin, _RegionChoicesMixin, BootstrapFormMixin,
 _LOCAL_MINUTE = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class RecordCallForm(_FactFieldsMixin, _RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _FactsMixin):
+class RecordCallForm(_RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _FactFieldsMixin, _FactsMixin):
     channel = forms.ChoiceField(
         label=_("渠道"), choices=[(Channel.HOTLINE, Channel.HOTLINE.label), (Channel.WALK_IN, Channel.WALK_IN.label)]
     )
