@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from .bounds import INT32_MAX, ROW_ID_MAX
 from .exports import XLSX_CONTENT_TYPE  # noqa: F401 - the routers describe their XLSX answers with it
 from .pagination import MAX_LIMIT, keyset_page
+from .queues import QueueSpec, clean_sort, queue_page
 
 DEFAULT_LIMIT = 50
 
@@ -115,7 +116,22 @@ class InputSchema(Schema):
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1 至 {MAX_LIMIT}")
-    cursor: str | None = Field(None, max_length=64, description="上一页返回的 next_cursor；不传则从第一页开始")
+    cursor: str | None = Field(None, max_length=512, description="上一页返回的 next_cursor；不传则从第一页开始")
+
+
+class SortParams(Schema):
+    sort: str | None = Field(
+        None,
+        max_length=16,
+        description="排序：urgency（默认：超期的在前，督办的更前，再按期限最近、提交最早）、deadline（期限最近）、"
+        "newest（最新）、oldest（最早）、name（姓名，部分队列）；翻页时保持同一排序",
+    )
+
+
+def queue_envelope(qs: QuerySet[Any], page: PageParams, *, spec: QueueSpec, sort: str | None) -> dict[str, Any]:
+    """One page of an officer queue in the asked sort (core.queues), in the list shape."""
+    rows, next_cursor = queue_page(qs, spec=spec, sort=clean_sort(spec, sort), cursor=page.cursor, limit=page.limit)
+    return {"items": rows, "next_cursor": next_cursor}
 
 
 def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = True) -> dict[str, Any]:
