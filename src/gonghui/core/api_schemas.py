@@ -14,6 +14,7 @@ from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .batch import BATCH_MAX, BatchItem, batch_summary
 from .bounds import INT32_MAX, ROW_ID_MAX
 from .exports import XLSX_CONTENT_TYPE  # noqa: F401 - the routers describe their XLSX answers with it
 from .pagination import MAX_LIMIT, keyset_page
@@ -132,6 +133,27 @@ def queue_envelope(qs: QuerySet[Any], page: PageParams, *, spec: QueueSpec, sort
     """One page of an officer queue in the asked sort (core.queues), in the list shape."""
     rows, next_cursor = queue_page(qs, spec=spec, sort=clean_sort(spec, sort), cursor=page.cursor, limit=page.limit)
     return {"items": rows, "next_cursor": next_cursor}
+
+
+class BatchIn(InputSchema):
+    # Past BATCH_MAX the service answers with the reason in Chinese; the schema bounds only the body.
+    ids: list[int] = Field(..., max_length=5 * BATCH_MAX, description=f"记录 id，一次最多 {BATCH_MAX} 条")
+
+
+class BatchItemOut(Schema):
+    id: int
+    ok: bool = Field(..., description="是否办理成功")
+    message: str = Field(..., description="“成功”，或未办理的原因")
+
+
+class BatchOut(Schema):
+    done: int = Field(..., description="成功条数")
+    failed: int = Field(..., description="未办理条数")
+    results: list[BatchItemOut] = Field(..., description="每条一行，顺序同 ids")
+
+
+def batch_envelope(items: list[BatchItem]) -> dict[str, Any]:
+    return {**batch_summary(items), "results": [{"id": i.id, "ok": i.ok, "message": i.message} for i in items]}
 
 
 def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = True) -> dict[str, Any]:
