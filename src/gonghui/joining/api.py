@@ -396,6 +396,17 @@ def get_applications(request, params: Query[ApplicationListParams]):
     return queue_envelope(qs, params, spec=selectors.APPLICATION_QUEUE, sort=params.sort)
 
 
+@router.post(
+    "/applications/batch-approve",
+    response={200: BatchOut, **WRITE_ERRORS},
+    summary="批量批准入会",
+    description="逐条按“批准入会”办理（数据范围、状态、历史记录），每条单独提交；"
+    "某条不能批准（不存在、不在范围内、已办理）只记入结果，不影响其他条。",
+)
+def post_applications_batch_approve(request, payload: BatchIn):
+    return batch_envelope(services.application_approve_many(actor=request.user, ids=payload.ids))
+
+
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="一份入会申请")
 def get_application(request, application_id: RowId):
     return selectors.application_get_visible(actor=request.user, application_id=application_id)
@@ -409,17 +420,6 @@ def get_application(request, application_id: RowId):
 def post_application_approve(request, application_id: RowId):
     application = selectors.application_get_visible(actor=request.user, application_id=application_id)
     return services.application_approve(actor=request.user, application=application)
-
-
-@router.post(
-    "/applications/batch-approve",
-    response={200: BatchOut, **WRITE_ERRORS},
-    summary="批量批准入会",
-    description="逐条按“批准入会”办理（数据范围、状态、历史记录），每条单独提交；"
-    "某条不能批准（不存在、不在范围内、已办理）只记入结果，不影响其他条。",
-)
-def post_applications_batch_approve(request, payload: BatchIn):
-    return batch_envelope(services.application_approve_many(actor=request.user, ids=payload.ids))
 
 
 @router.post(
