@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.api.conftest import ApiClient
 
 from gonghui.campaigns import services
 from gonghui.campaigns.models import Grant, GrantEvent
+from tests.api.conftest import ApiClient
 
 from .support import filed_file, make_campaign
 
