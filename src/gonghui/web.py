@@ -19,11 +19,12 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.permissions import can_manage_accounts, can_read, can_write
-from gonghui.core.errors import DomainError, Forbidden, NotFound
+from gonghui.core.batch import BatchItem, batch_summary, clean_ids
+from gonghui.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 
 def officer_view(view: Callable | None = None, *, write: bool = False, admin: bool = False):
@@ -154,3 +155,20 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(hops) >= proxies:
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+def batch_response(
+    request: HttpRequest, *, title: str, back_url: str, run: Callable[[list[int]], list[BatchItem]]
+) -> HttpResponse:
+    """A batch action's page: the ticked ids (`ids`) through `run`, then one line per row, 成功 or why not.
+
+    No row, more than BATCH_MAX or a bad id changes nothing and goes back with the reason.
+    """
+    try:
+        ids = clean_ids(request.POST.getlist("ids"))
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        return redirect(back_url)
+    items = run(ids)
+    context = {"title": title, "items": items, "back_url": back_url, **batch_summary(items)}
+    return render(request, "batch_result.html", context)

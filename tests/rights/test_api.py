@@ -148,7 +148,9 @@ def test_officer_queue_filters_and_overdue_flag(tree):
     fresh = file(plain_worker(), category="work_injury")
     api = as_officer(tree.officer_a)
     body = api.get("/requests").json()
-    assert [(r["id"], r["overdue"]) for r in body["items"]] == [(fresh.pk, False), (late.pk, True)]
+    # Urgency by default: the overdue request first.
+    assert [(r["id"], r["overdue"]) for r in body["items"]] == [(late.pk, True), (fresh.pk, False)]
+    assert [r["id"] for r in api.get("/requests", {"sort": "newest"}).json()["items"]] == [fresh.pk, late.pk]
     assert [r["id"] for r in api.get("/requests", {"overdue": "true"}).json()["items"]] == [late.pk]
     assert [r["id"] for r in api.get("/requests", {"category": "work_injury"}).json()["items"]] == [fresh.pk]
     assert [r["id"] for r in api.get("/requests", {"q": fresh.reference}).json()["items"]] == [fresh.pk]

@@ -20,13 +20,18 @@ from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     XLSX_CONTENT_TYPE,
+    BatchIn,
+    BatchOut,
     Date,
     InputSchema,
     Money14,
     PageParams,
     RowId,
+    SortParams,
     Year,
+    batch_envelope,
     keyset_envelope,
+    queue_envelope,
 )
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip
@@ -34,6 +39,7 @@ from gonghui.web import client_ip
 from . import services
 from .models import AssistanceCampaign, BudgetAllocation, Grant, GrantEvent
 from .selectors import (
+    GRANT_QUEUE,
     CampaignFilters,
     Figures,
     GrantFilters,
@@ -408,8 +414,14 @@ def figures_by_type(request, year: Year):
     return year_figures(actor=request.auth, year=year)
 
 
+class BatchPayIn(BatchIn):
+    method: Literal["cash", "bank_transfer", "in_kind"] = Field(..., description="发放方式")
+    paid_on: dt.date = Field(..., description="发放日期")
+    payer: str = Field("", max_length=64, description="经办人")
+
+
 @router.get("/grants", response={200: GrantPage, **READ_ERRORS}, summary="救助记录列表（需帮扶权限）")
-def list_grants(request, params: Query[GrantListParams], page: Query[PageParams]):
+def list_grants(request, params: Query[GrantListParams], page: Query[PageParams], order: Query[SortParams]):
     actor = request.auth
     if params.campaign is not None:
         campaign_get_visible(actor=actor, pk=params.campaign)
@@ -421,7 +433,22 @@ def list_grants(request, params: Query[GrantListParams], page: Query[PageParams]
         year=params.year,
         q=params.q,
     )
-    return keyset_envelope(grant_list_visible_to(actor=actor, filters=filters), page)
+    qs = grant_list_visible_to(actor=actor, filters=filters)
+    return queue_envelope(qs, page, spec=GRANT_QUEUE, sort=order.sort)
+
+
+@router.post(
+    "/grants/batch-pay",
+    response={200: BatchOut, **WRITE_ERRORS},
+    summary="批量登记救助发放（按批准金额）",
+    description="逐条按“登记发放”办理（数据范围、状态、历史记录），每条单独提交；"
+    "某条不能登记（不存在、不在范围内、未批准或已发放）只记入结果，不影响其他条。",
+)
+def batch_pay_grants(request, payload: BatchPayIn):
+    items = services.grant_pay_many(
+        actor=request.auth, ids=payload.ids, method=payload.method, paid_on=payload.paid_on, payer=payload.payer
+    )
+    return batch_envelope(items)
 
 
 @router.get(

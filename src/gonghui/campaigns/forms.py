@@ -196,6 +196,14 @@ class ReasonForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class BatchPayForm(BootstrapFormMixin, forms.Form):
+    """The payment of several approved grants at their approved amounts."""
+
+    method = forms.ChoiceField(label=_("发放方式"), choices=PayMethod.choices)
+    paid_on = forms.DateField(label=_("发放日期"), widget=DATE_WIDGET)
+    payer = forms.CharField(label=_("经办人"), required=False, max_length=64)
+
+
 class PayForm(BootstrapFormMixin, forms.Form):
     method = forms.ChoiceField(label=_("发放方式"), choices=PayMethod.choices)
     paid_on = forms.DateField(label=_("发放日期"), widget=DATE_WIDGET)

@@ -28,6 +28,7 @@ from gonghui.accounts.permissions import require_assistance
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.assistance.models import HardshipFile
 from gonghui.core.errors import NotFound
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
 
@@ -183,6 +184,11 @@ class GrantFilters:
     org_id: int | None = None  # that union's subtree
     year: int | None = None
     q: str = ""  # name prefix
+
+
+# The grant queue's sorts (core.queues): grants still waiting for a decision or a payment first,
+# oldest first; grants have no deadline of their own.
+GRANT_QUEUE = QueueSpec(open_q=Q(state__in=["proposed", "approved"]), created="proposed_at", name="person_name")
 
 
 def grant_list_visible_to(*, actor, filters: GrantFilters | None = None) -> QuerySet[Grant]:

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.accounts.permissions import require_assistance_write
 from gonghui.assistance.models import HardshipFile, HardshipLevel
+from gonghui.core.batch import BatchItem, clean_ids, run_batch
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.pii import encrypt, keyed_hash
@@ -826,6 +827,23 @@ def grant_pay(
             % {"amount": value, "method": PayMethod(method).label, "day": day.isoformat()},
         )
     return grant
+
+
+def grant_pay_many(
+    *, actor, ids: list[int], method: str, paid_on: Any, payer: str = "", now: dt.datetime | None = None
+) -> list[BatchItem]:
+    """Record the payment of several approved grants at their approved amounts (same method, day
+    and payer), each exactly as grant_pay in its own transaction; one that cannot be paid (out of
+    scope, not approved) is reported and the rest go on."""
+    from .selectors import grant_get_visible
+
+    require_assistance_write(actor)
+    return run_batch(
+        clean_ids(ids),
+        fetch=lambda pk: grant_get_visible(actor=actor, pk=pk),
+        act=lambda grant: grant_pay(actor=actor, grant=grant, method=method, paid_on=paid_on, payer=payer, now=now),
+        label=lambda grant: grant.person_name,
+    )
 
 
 def grant_cancel(*, actor, grant: Grant, reason: str, now: dt.datetime | None = None) -> Grant:

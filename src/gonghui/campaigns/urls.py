@@ -8,6 +8,7 @@ urlpatterns: list = [
     path("new/", views.campaign_create, name="create"),
     path("figures/", views.overview, name="overview"),
     path("grants/", views.grant_list, name="grants"),
+    path("grants/batch-pay/", views.grant_batch_pay, name="grant_batch_pay"),
     path("grants/<int:pk>/", views.grant_detail, name="grant"),
     path("grants/<int:pk>/voucher/", views.grant_voucher, name="voucher"),
     *[

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import FileResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +23,9 @@ from gonghui.assistance.models import HardshipLevel
 from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.exports import xlsx_response
 from gonghui.core.pagination import keyset_page
+from gonghui.core.queues import queue_listing
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.web import client_ip, officer_view, run_action, run_service
+from gonghui.web import batch_response, client_ip, officer_view, run_action, run_service
 
 from . import services
 from .exports import payment_roll_xlsx, roll_filename
@@ -31,6 +33,7 @@ from .forms import (
     AllocationEditForm,
     AllocationForm,
     ApproveForm,
+    BatchPayForm,
     CampaignFilterForm,
     CampaignForm,
     GrantFilterForm,
@@ -46,6 +49,7 @@ from .models import (
     GrantState,
 )
 from .selectors import (
+    GRANT_QUEUE,
     CampaignFilters,
     GrantFilters,
     allocation_get_visible,
@@ -357,7 +361,7 @@ def grant_list(request):
     campaign = None
     error = ""
     rows: list[Grant] = []
-    next_cursor = None
+    listing: dict[str, Any] = {}
     cursor = request.GET.get("cursor") or None
     if form.is_bound and not form.is_valid():
         error = _("筛选条件有误，请检查")
@@ -372,17 +376,15 @@ def grant_list(request):
             org_id=d["org"].pk if d.get("org") else None,
             q=d.get("q") or "",
         )
-        try:
-            rows, next_cursor = keyset_page(
-                grant_list_visible_to(actor=request.user, filters=filters), cursor=cursor, limit=PAGE_SIZE
-            )
-        except InvalidInput as exc:
-            error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields}
+        qs = grant_list_visible_to(actor=request.user, filters=filters)
+        params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+        listing = queue_listing(qs, spec=GRANT_QUEUE, params=params, cursor=cursor, limit=PAGE_SIZE)
+        rows, error = listing.pop("rows"), listing.pop("error")
     return render(
         request,
         "campaigns/grants.html",
         {
+            **listing,
             "form": form,
             "campaign": campaign,
             "picked": form.picked_org("org"),
@@ -390,9 +392,29 @@ def grant_list(request):
             "css": STATE_CSS,
             "error": error,
             "first_page": not cursor,
-            "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
-            "first_url": f"?{_query(params)}",
+            "can_batch": can_write_assistance(request.user),
+            "pay_form": BatchPayForm(initial={"paid_on": timezone.localdate()}),
         },
+    )
+
+
+@require_POST
+@officer_view(write=True)
+def grant_batch_pay(request):
+    """Record the payment of the ticked approved grants (same method, day and payer), each as a single payment."""
+    form = BatchPayForm(request.POST)
+    back = reverse("campaigns:grants")
+    if not form.is_valid():
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    d = form.cleaned_data
+    return batch_response(
+        request,
+        title=_("批量登记发放"),
+        back_url=back,
+        run=lambda ids: services.grant_pay_many(
+            actor=request.user, ids=ids, method=d["method"], paid_on=d["paid_on"], payer=d["payer"]
+        ),
     )
 
 

@@ -14,9 +14,11 @@ from django.db.models import Model, QuerySet
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from .batch import BATCH_MAX, BatchItem, batch_summary
 from .bounds import INT32_MAX, ROW_ID_MAX
 from .exports import XLSX_CONTENT_TYPE  # noqa: F401 - the routers describe their XLSX answers with it
 from .pagination import MAX_LIMIT, keyset_page
+from .queues import QueueSpec, clean_sort, queue_page
 
 DEFAULT_LIMIT = 50
 
@@ -115,7 +117,43 @@ class InputSchema(Schema):
 
 class PageParams(Schema):
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1 至 {MAX_LIMIT}")
-    cursor: str | None = Field(None, max_length=64, description="上一页返回的 next_cursor；不传则从第一页开始")
+    cursor: str | None = Field(None, max_length=512, description="上一页返回的 next_cursor；不传则从第一页开始")
+
+
+class SortParams(Schema):
+    sort: str | None = Field(
+        None,
+        max_length=16,
+        description="排序：urgency（默认：超期的在前，督办的更前，再按期限最近、提交最早）、deadline（期限最近）、"
+        "newest（最新）、oldest（最早）、name（姓名，部分队列）；翻页时保持同一排序",
+    )
+
+
+def queue_envelope(qs: QuerySet[Any], page: PageParams, *, spec: QueueSpec, sort: str | None) -> dict[str, Any]:
+    """One page of an officer queue in the asked sort (core.queues), in the list shape."""
+    rows, next_cursor = queue_page(qs, spec=spec, sort=clean_sort(spec, sort), cursor=page.cursor, limit=page.limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+class BatchIn(InputSchema):
+    # Past BATCH_MAX the service answers with the reason in Chinese; the schema bounds only the body.
+    ids: list[int] = Field(..., max_length=5 * BATCH_MAX, description=f"记录 id，一次最多 {BATCH_MAX} 条")
+
+
+class BatchItemOut(Schema):
+    id: int
+    ok: bool = Field(..., description="是否办理成功")
+    message: str = Field(..., description="“成功”，或未办理的原因")
+
+
+class BatchOut(Schema):
+    done: int = Field(..., description="成功条数")
+    failed: int = Field(..., description="未办理条数")
+    results: list[BatchItemOut] = Field(..., description="每条一行，顺序同 ids")
+
+
+def batch_envelope(items: list[BatchItem]) -> dict[str, Any]:
+    return {**batch_summary(items), "results": [{"id": i.id, "ok": i.ok, "message": i.message} for i in items]}
 
 
 def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = True) -> dict[str, Any]:

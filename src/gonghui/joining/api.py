@@ -16,12 +16,17 @@ from gonghui.accounts.permissions import require_read
 from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
+    BatchIn,
+    BatchOut,
     DeadlineScheduleOut,
     InputSchema,
     PageParams,
     RowId,
+    SortParams,
+    batch_envelope,
     deadline_schedule,
     keyset_envelope,
+    queue_envelope,
 )
 from gonghui.core.errors import NotFound
 from gonghui.core.phone import mask_mobile
@@ -262,13 +267,13 @@ class PromptIn(InputSchema):
     note: str = Field("", max_length=255, description="备注")
 
 
-class ApplicationListParams(PageParams):
+class ApplicationListParams(PageParams, SortParams):
     state: JoinStateValue | None = Field(None, description=_JOIN_STATE_HELP)
     org: RowId | None = Field(None, description="工会 id：该工会及其全部下级")
     overdue: bool = Field(False, description="只看超期未审批的")
 
 
-class TransferListParams(PageParams):
+class TransferListParams(PageParams, SortParams):
     state: TransferStateValue | None = Field(None, description=_TRANSFER_STATE_HELP)
     direction: Literal["in", "out"] | None = Field(None, description="in 转入本级及下级，out 从本级及下级转出")
 
@@ -388,7 +393,18 @@ def post_my_transfer_cancel(request, request_id: RowId):
 def get_applications(request, params: Query[ApplicationListParams]):
     filters = selectors.ApplicationFilters(state=params.state or "", org_id=params.org, overdue=params.overdue)
     qs = selectors.application_list_visible_to(actor=request.user, filters=filters).select_related("member")
-    return keyset_envelope(qs, params)
+    return queue_envelope(qs, params, spec=selectors.APPLICATION_QUEUE, sort=params.sort)
+
+
+@router.post(
+    "/applications/batch-approve",
+    response={200: BatchOut, **WRITE_ERRORS},
+    summary="批量批准入会",
+    description="逐条按“批准入会”办理（数据范围、状态、历史记录），每条单独提交；"
+    "某条不能批准（不存在、不在范围内、已办理）只记入结果，不影响其他条。",
+)
+def post_applications_batch_approve(request, payload: BatchIn):
+    return batch_envelope(services.application_approve_many(actor=request.user, ids=payload.ids))
 
 
 @router.get("/applications/{application_id}", response={200: ApplicationOut, **READ_ERRORS}, summary="一份入会申请")
@@ -418,7 +434,7 @@ def post_application_reject(request, application_id: RowId, payload: RejectIn):
 def get_transfers(request, params: Query[TransferListParams]):
     filters = selectors.TransferFilters(state=params.state or "", direction=params.direction or "")
     qs = selectors.transfer_list_visible_to(actor=request.user, filters=filters).select_related("transfer")
-    return keyset_envelope(qs, params)
+    return queue_envelope(qs, params, spec=selectors.TRANSFER_QUEUE, sort=params.sort)
 
 
 @router.post("/transfers", response={201: JoiningTransferOut, **WRITE_ERRORS}, summary="转出工会发起跨范围接转申请")

@@ -11,12 +11,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import scope_q
 from gonghui.core.errors import NotFound
+from gonghui.core.queues import QueueSpec
 from gonghui.core.regions import DIVISION_DATA
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.members.models import CURRENT_STATUSES, Member
@@ -138,6 +139,18 @@ class ApplicationFilters:
     state: str = ""
     org_id: int | None = None  # that union and its subtree
     overdue: bool = False
+
+
+# The queues' sorts (core.queues): applications past their deadline first (those already flagged
+# to the union as overdue before the rest), then by nearest deadline; pending transfers oldest first.
+APPLICATION_QUEUE = QueueSpec(
+    open_q=Q(state=JoinState.SUBMITTED),
+    created="submitted_at",
+    due="due_at",
+    escalated_q=Q(flagged_at__isnull=False),
+    name="name",
+)
+TRANSFER_QUEUE = QueueSpec(open_q=Q(state=TransferState.PENDING), created="created_at")
 
 
 def application_qs_visible_to(*, actor) -> QuerySet[JoinApplication]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.permissions import require_write
 from gonghui.accounts.scope import scope_q
 from gonghui.core import pii
+from gonghui.core.batch import BatchItem, clean_ids, run_batch
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.core.idcard import mask_id_number
 from gonghui.core.workdays import deadline_after
@@ -419,6 +420,20 @@ def application_approve(*, actor, application: JoinApplication, now: dt.datetime
         if home is not None:
             _founding_check(home=home, employer_name=member.employer_name, employer_uscc=member.employer_uscc)
     return application
+
+
+def application_approve_many(*, actor, ids: list[int]) -> list[BatchItem]:
+    """Approve several applications: each one exactly as application_approve, in its own transaction;
+    one that cannot be approved (out of scope, already decided) is reported and the rest go on."""
+    from .selectors import application_get_visible
+
+    require_write(actor)
+    return run_batch(
+        clean_ids(ids),
+        fetch=lambda pk: application_get_visible(actor=actor, application_id=pk),
+        act=lambda application: application_approve(actor=actor, application=application),
+        label=lambda application: application.name,
+    )
 
 
 def application_reject(

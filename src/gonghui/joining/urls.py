@@ -5,6 +5,7 @@ from . import views
 app_name = "joining"
 urlpatterns = [
     path("", views.application_list, name="list"),
+    path("batch-approve/", views.application_batch_approve, name="batch_approve"),
     path("<int:application_id>/", views.application_detail, name="detail"),
     path("<int:application_id>/approve/", views.application_approve, name="approve"),
     path("<int:application_id>/reject/", views.application_reject, name="reject"),

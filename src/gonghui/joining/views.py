@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
@@ -14,13 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gonghui.accounts.permissions import can_write
 from gonghui.core.errors import InvalidInput, NotFound
-from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
 from gonghui.core.qr import qr_svg
+from gonghui.core.queues import queue_listing
 from gonghui.members.selectors import member_get_visible
 from gonghui.orgs.models import OrgKind
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.web import officer_view, run_action, run_service
+from gonghui.web import batch_response, officer_view, run_action, run_service
 
 from . import selectors, services
 from .forms import ApplicationFilterForm, OfficerTransferForm, PromptForm, RejectForm, TransferFilterForm
@@ -58,25 +56,24 @@ def application_list(request):
             state=data["state"], org_id=data["org"].pk if data["org"] else None, overdue=data["overdue"]
         )
     now = timezone.now()
-    cursor = request.GET.get("cursor") or None
-    error = ""
-    rows: list = []
-    next_cursor = None
-    try:
-        rows, next_cursor = keyset_page(
-            selectors.application_list_visible_to(actor=request.user, filters=filters, now=now),
-            cursor=cursor,
-            limit=PAGE_SIZE,
-        )
-    except InvalidInput as exc:
-        error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+    qs = selectors.application_list_visible_to(actor=request.user, filters=filters, now=now)
+    listing = queue_listing(
+        qs,
+        spec=selectors.APPLICATION_QUEUE,
+        params=params,
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+        now=now,
+    )
     context = {
+        **listing,
         "form": form,
         "picked": form.picked_org("org"),
-        "rows": [{"a": a, "overdue": a.is_pending and a.due_at < now, "css": STATE_CSS.get(a.state)} for a in rows],
-        "error": error,
-        "next_url": f"?{urlencode({**params, 'cursor': next_cursor})}" if next_cursor else "",
+        "rows": [
+            {"a": a, "overdue": a.is_pending and a.due_at < now, "css": STATE_CSS.get(a.state)} for a in listing["rows"]
+        ],
+        "can_batch": can_write(request.user),
         "pending_transfers": selectors.transfer_incoming_pending_count(actor=request.user),
         "open_prompts": selectors.prompt_open_count(actor=request.user),
     }
@@ -117,6 +114,18 @@ def application_approve(request, application_id: int):
     return redirect("joining:detail", application.pk)
 
 
+@require_POST
+@officer_view(write=True)
+def application_batch_approve(request):
+    """Approve the ticked applications, each as its own approval (scope, state, history, card number)."""
+    return batch_response(
+        request,
+        title=_("批量批准入会"),
+        back_url=reverse("joining:list"),
+        run=lambda ids: services.application_approve_many(actor=request.user, ids=ids),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 @officer_view(write=True)
 def application_reject(request, application_id: int):
@@ -148,23 +157,15 @@ def transfer_list(request):
     filters = selectors.TransferFilters()
     if form.is_bound and form.is_valid():
         filters = selectors.TransferFilters(state=form.cleaned_data["state"], direction=form.cleaned_data["direction"])
-    cursor = request.GET.get("cursor") or None
-    error = ""
-    rows: list = []
-    next_cursor = None
-    try:
-        rows, next_cursor = keyset_page(
-            selectors.transfer_list_visible_to(actor=request.user, filters=filters), cursor=cursor, limit=PAGE_SIZE
-        )
-    except InvalidInput as exc:
-        error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields and v}
-    context = {
-        "form": form,
-        "rows": [{"r": r, "css": STATE_CSS.get(r.state)} for r in rows],
-        "error": error,
-        "next_url": f"?{urlencode({**params, 'cursor': next_cursor})}" if next_cursor else "",
-    }
+    params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+    listing = queue_listing(
+        selectors.transfer_list_visible_to(actor=request.user, filters=filters),
+        spec=selectors.TRANSFER_QUEUE,
+        params=params,
+        cursor=request.GET.get("cursor") or None,
+        limit=PAGE_SIZE,
+    )
+    context = {**listing, "form": form, "rows": [{"r": r, "css": STATE_CSS.get(r.state)} for r in listing["rows"]]}
     return render(request, "joining/transfers.html", context)
 
 

@@ -18,6 +18,7 @@ from gonghui.core import fastsql
 from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.core.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 from gonghui.core.phone import mask_mobile
+from gonghui.core.queues import Total, bounded_total
 from gonghui.core.treepath import subtree_q, upper_bound
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible, union_names
@@ -325,6 +326,43 @@ def member_list_visible_to(*, actor, filters: MemberFilters | None = None) -> Qu
     # The page's unions in a second query: a join here would run before the top-N sort, over
     # every matching row of the subtree.
     return qs.prefetch_related("org")
+
+
+def _counter_keys(filters: MemberFilters) -> list[str] | None:
+    """The subtree counters whose sum is exactly the filtered roll's size, or None when none are."""
+    if filters.q.strip() or filters.join_date_from or filters.join_date_to:
+        return None
+    migrant, nef = filters.is_migrant_worker, filters.new_employment_form
+    if migrant is None and not nef:
+        return [f"status:{filters.status}"] if filters.status else [f"status:{s}" for s in MemberStatus.values]
+    # "migrant" and "nef:*" count active members only (stats.services.member_keys).
+    if filters.status == MemberStatus.ACTIVE and migrant is True and not nef:
+        return ["migrant"]
+    if filters.status == MemberStatus.ACTIVE and migrant is None and nef:
+        return [f"nef:{nef}"]
+    return None
+
+
+def member_total(*, actor, filters: MemberFilters | None = None) -> Total:
+    """How many members the roll list holds for these filters, for the line above the list.
+
+    Read from the subtree counters (one indexed query, exact, at any scope) when the filters are
+    ones the counters keep; otherwise counted: exactly within one union, and at most TOTAL_CAP
+    rows deep above it ("超过 10,000 条"), so a province-wide search never counts millions.
+    """
+    filters = filters or MemberFilters()
+    scope_root_path(actor)
+    subtree: Org | None = None if actor.is_superuser else actor.org
+    if filters.org_id is not None:
+        subtree = org_get_visible(actor=actor, org_id=filters.org_id)
+    keys = _counter_keys(filters)
+    if keys is not None:
+        roots = [subtree] if subtree is not None else list(Org.objects.filter(parent__isnull=True))
+        return Total(sum(subtree_counts(org=org).get(key, 0) for org in roots for key in keys))
+    qs = member_list_visible_to(actor=actor, filters=filters)
+    if subtree is not None and subtree.holds_members:
+        return Total(qs.order_by().count())
+    return bounded_total(qs)
 
 
 def member_current_by_number(*, actor, term: str) -> Member | None:

@@ -17,13 +17,14 @@ from gonghui.core.errors import InvalidInput
 from gonghui.core.exports import csv_response, xlsx_response
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
+from gonghui.core.queues import total_label
 from gonghui.web import client_ip, is_htmx, officer_view, run_service
 
 from . import exports, imports, services
 from .forms import ImportForm, MemberFilterForm, MemberForm, StatusForm, TransferForm, status_actions_for
 from .models import Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm
 from .search import search_notice
-from .selectors import member_get_visible, member_history, member_list_visible_to
+from .selectors import member_get_visible, member_history, member_list_visible_to, member_total
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,6 +75,7 @@ def member_list(request):
         "rows": member_rows(rows),
         "error": error,
         "notice": search_notice(filters.q),
+        "total": total_label(member_total(actor=request.user, filters=filters)) if not error else "",
         "first_page": not cursor,
         "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
         "first_url": f"?{_query(params)}",

@@ -26,7 +26,9 @@ from gonghui.core.api_schemas import (
     PageParams,
     PositiveInt32,
     RowId,
+    SortParams,
     deadline_schedule,
+    queue_envelope,
 )
 from gonghui.core.pagination import keyset_page
 from gonghui.core.phone import mask_mobile
@@ -36,6 +38,7 @@ from . import services
 from .facts import facts_display
 from .models import Attachment, Dispatch, RequestEvent, ServiceRequest
 from .selectors import (
+    REQUEST_QUEUE,
     RequestFilters,
     attachment_get_for_worker,
     attachment_get_visible,
@@ -595,12 +598,11 @@ def worker_withdraw(request, request_id: RowId, payload: OptionalReasonIn):
     "/requests",
     response={200: OfficerPage, **READ_ERRORS},
     summary="申请队列",
-    description="数据范围内的申请（各渠道一个队列），按 id 倒序分页；overdue 标记超期。",
+    description="数据范围内的申请（各渠道一个队列），默认按紧急程度排序（sort）；overdue 标记超期。",
 )
-def officer_list(request, params: Query[OfficerListParams], page: Query[PageParams]):
+def officer_list(request, params: Query[OfficerListParams], page: Query[PageParams], order: Query[SortParams]):
     qs = request_list_visible_to(actor=request.auth, filters=params.to_filters())
-    rows, next_cursor = keyset_page(qs, cursor=page.cursor, limit=page.limit)
-    return {"items": rows, "next_cursor": next_cursor}
+    return queue_envelope(qs, page, spec=REQUEST_QUEUE, sort=order.sort)
 
 
 @router.post(

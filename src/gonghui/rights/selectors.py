@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import subtree_q
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
@@ -24,6 +25,7 @@ from gonghui.orgs.selectors import org_get_visible
 from .models import (
     AWAITING_ACCEPTANCE,
     BEING_HANDLED,
+    OPEN_STATES,
     Attachment,
     Dispatch,
     RequestEvent,
@@ -38,6 +40,21 @@ def overdue_q(now: dt.datetime | None = None) -> Q:
     return Q(state__in=AWAITING_ACCEPTANCE, accept_due_at__lt=now) | Q(
         state__in=(*BEING_HANDLED, State.REOPENED), resolve_due_at__lt=now
     )
+
+
+# The queue's sorts (core.queues): open requests late for acceptance or resolution first, those
+# escalated to a higher union before the rest, then by the deadline running now.
+REQUEST_QUEUE = QueueSpec(
+    open_q=Q(state__in=OPEN_STATES),
+    created="created_at",
+    due=Case(
+        When(state__in=AWAITING_ACCEPTANCE, then=F("accept_due_at")),
+        When(state__in=BEING_HANDLED, then=F("resolve_due_at")),
+        output_field=DateTimeField(),
+    ),
+    escalated_q=Q(escalation_level__gt=0),
+    name="requester_name",
+)
 
 
 def _visible_q(actor) -> Q:
@@ -67,7 +84,7 @@ class RequestFilters:
 
 
 def request_list_visible_to(*, actor, filters: RequestFilters | None = None, now=None) -> QuerySet[ServiceRequest]:
-    """The queue as the actor may list it, newest first (keyset by id)."""
+    """The queue as the actor may list it (unordered: pages sort it with REQUEST_QUEUE)."""
     filters = filters or RequestFilters()
     qs = request_qs_visible_to(actor=actor)
     if filters.org_id is not None:

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gonghui.accounts.permissions import can_write
 from gonghui.accounts.personal_data import phone_revealed_to
-from gonghui.core.errors import InvalidInput, NotFound
-from gonghui.core.pagination import keyset_page
+from gonghui.core.errors import NotFound
 from gonghui.core.phone import mask_mobile
+from gonghui.core.queues import queue_listing
 from gonghui.core.workdays import local_date, working_days_between
 from gonghui.web import officer_view, run_action, run_service
 
@@ -41,6 +41,7 @@ from .forms import (
 )
 from .models import AWAITING_ACCEPTANCE, BEING_HANDLED, EventKind, ServiceRequest, State
 from .selectors import (
+    REQUEST_QUEUE,
     PhoneHistory,
     attachment_get_visible,
     dispatch_targets,
@@ -118,30 +119,17 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
 def request_list(request):
     form = RequestFilterForm(request.GET or None, actor=request.user)
     cursor = request.GET.get("cursor") or None
-    error, next_cursor = "", None
-    rows: list[ServiceRequest] = []
+    params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+    now = timezone.now()
     if form.is_bound and not form.is_valid():
-        error = _("筛选条件有误，请检查")
+        listing = {"rows": [], "error": _("筛选条件有误，请检查"), "first_page": True}
     else:
-        try:
-            rows, next_cursor = keyset_page(
-                request_list_visible_to(actor=request.user, filters=form.filters()), cursor=cursor, limit=PAGE_SIZE
-            )
-        except InvalidInput as exc:
-            error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields}
+        qs = request_list_visible_to(actor=request.user, filters=form.filters(), now=now)
+        listing = queue_listing(qs, spec=REQUEST_QUEUE, params=params, cursor=cursor, limit=PAGE_SIZE, now=now)
     return render(
         request,
         "rights/list.html",
-        {
-            "form": form,
-            "picked": form.picked_org("org"),
-            "rows": request_rows(rows),
-            "error": error,
-            "first_page": not cursor,
-            "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
-            "first_url": f"?{_query(params)}",
-        },
+        {**listing, "form": form, "picked": form.picked_org("org"), "rows": request_rows(listing["rows"], now)},
     )
 
 
