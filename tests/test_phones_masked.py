@@ -20,8 +20,8 @@ from gonghui.joining.services import application_submit
 from gonghui.members.exports import EXPORT_HEADERS
 from gonghui.members.services import member_create
 from tests.campaigns.support import filed_file
+from tests.casework.support import file_request, worker_in
 from tests.conftest import id_number, make_worker, member_data
-from tests.rights.casework_support import file_request, worker_in
 
 pytestmark = pytest.mark.django_db
 

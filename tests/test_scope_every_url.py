@@ -232,7 +232,7 @@ def _campaigns_branch_a(tree) -> dict[str, int]:
 
 def _casework_branch_a(tree, request) -> dict[str, int]:
     """Branch A's legal aid case and mediation, on its (accepted) rights request."""
-    from gonghui.rights import casework
+    from gonghui.casework import services as casework
 
     request = rights_services.request_accept(actor=tree.officer_a, request=request)
     case = casework.legal_aid_open(

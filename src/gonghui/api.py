@@ -28,6 +28,7 @@ from gonghui.accounts.api import router as accounts_router
 from gonghui.accounts.services import token_authenticate
 from gonghui.assistance.api import router as assistance_router
 from gonghui.campaigns.api import router as campaigns_router
+from gonghui.casework.api import router as rights_casework_router
 from gonghui.core.api_schemas import ERROR_DESCRIPTIONS
 from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
@@ -40,7 +41,6 @@ from gonghui.orgs.api import router as orgs_router
 from gonghui.portal.api import router as portal_router
 from gonghui.portal.api_bindings import router as bindings_router
 from gonghui.rights.api import router as rights_router
-from gonghui.rights.api_casework import router as rights_casework_router
 
 logger = logging.getLogger("gonghui.api")
 

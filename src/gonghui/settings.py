@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "gonghui.portal",
     "gonghui.joining",
     "gonghui.rights",
+    "gonghui.casework",
     "gonghui.assistance",
     "gonghui.campaigns",
     "gonghui.medical_aid",

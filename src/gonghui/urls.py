@@ -20,12 +20,14 @@ urlpatterns = [
     path("joining/", include("gonghui.joining.urls")),
     path("bindings/", include("gonghui.portal.officer_urls")),
     path("rights/", include("gonghui.rights.urls")),
+    path("rights/", include("gonghui.casework.urls")),  # legal aid, mediation, follow-up, reports
     path("assistance/", include("gonghui.assistance.urls")),
     path("campaigns/", include("gonghui.campaigns.urls")),
     path("medical-aid/", include("gonghui.medical_aid.urls")),
     # Workers' pages (phone first).
     path("m/join/", include("gonghui.joining.portal_urls")),
     path("m/requests/", include("gonghui.rights.portal_urls")),
+    path("m/requests/", include("gonghui.casework.portal_urls")),
     path("m/assistance/", include("gonghui.assistance.portal_urls")),
     path("m/medical-aid/", include("gonghui.medical_aid.portal_urls")),
     path("m/", include("gonghui.privacy.urls")),

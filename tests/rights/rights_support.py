@@ -84,7 +84,7 @@ def upload(name: str = "合同.pdf", content: bytes = PDF, content_type: str = "
 
 
 def follow_up(actor, request, *, contacted: bool = True, score: int | None = 5):
-    from gonghui.rights.casework import follow_up_record
+    from gonghui.casework.services import follow_up_record
 
     data = {"method": "phone", "contacted": contacted, "answer": "已回访"}
     data["satisfied"] = True if contacted else None

@@ -32,7 +32,7 @@ def test_queue_lists_scope_with_overdue_and_major_in_red(tree, client):
     assert body.count('class="table-danger"') == 2
     assert 'data-testid="overdue-badge"' in body
     assert 'data-testid="major-badge"' in body
-    assert "期限 2026-01-06" in body  # filed Mon 5 Jan 2026: to be accepted by the end of Tue 6 Jan
+    assert ">2026-01-06 前<" in body  # filed Mon 5 Jan 2026: to be accepted by the end of Tue 6 Jan
     assert "维权服务" in body  # nav entry
     filtered = text(client.get("/rights/", {"overdue": "on"}))
     assert late.reference in filtered and major.reference not in filtered

@@ -57,7 +57,7 @@ DEMO_EXTENSIONS = (
     "gonghui.portal.demo",
     "gonghui.joining.demo",
     "gonghui.rights.demo",
-    "gonghui.rights.casework_demo",
+    "gonghui.casework.demo",
     "gonghui.assistance.demo",
     "gonghui.campaigns.demo",
     "gonghui.medical_aid.demo",

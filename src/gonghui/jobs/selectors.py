@@ -7,7 +7,7 @@ from gonghui.accounts.scope import scope_q
 from gonghui.core.errors import NotFound
 
 from .models import Job
-from .services import progress_cache_key
+from .progress import progress_cache_key
 
 
 def job_get_visible(*, actor, job_id) -> Job:

@@ -16,16 +16,13 @@ from gonghui.core.uploads import private_dir
 
 from .liveness import process_gone, this_process
 from .models import Job
+from .progress import progress_cache_key
 
 logger = logging.getLogger(__name__)
 PROGRESS_TTL = 24 * 60 * 60
 LIVE_STATES = (Job.State.QUEUED, Job.State.RUNNING)
 UPLOADS = "imports"  # DATA_DIR/imports: files waiting for their job (personal data, 0600 in a 0700 folder)
 _START_LOCK = 0x67686A62  # PostgreSQL advisory lock taken while a limited job is counted and created
-
-
-def progress_cache_key(job_id: int) -> str:
-    return f"gonghui:job-progress:{job_id}"
 
 
 def _alive_cache_key(job_id: int) -> str:

@@ -25,6 +25,7 @@ from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible, org_name_q
 from gonghui.portal.models import WorkerAccount
 
+from .employers import employer_key
 from .models import (
     FoundingPrompt,
     JoinApplication,
@@ -256,8 +257,6 @@ def prompt_open_count(*, actor) -> int:
 
 def prompt_members(*, actor, prompt: FoundingPrompt, limit: int = 200) -> list[Member]:
     """The online home's current members working for the prompt's employer."""
-    from .services import employer_key
-
     prompt = prompt_get_visible(actor=actor, prompt_id=prompt.pk)
     qs = Member.objects.filter(org=prompt.home.org, status__in=CURRENT_STATUSES)
     if prompt.employer_uscc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import secrets
 from typing import Any
 
@@ -36,6 +35,7 @@ from gonghui.orgs.selectors import org_get_visible
 from gonghui.orgs.services import org_create
 from gonghui.portal.models import WorkerAccount
 
+from .employers import employer_key
 from .models import (
     FoundingPrompt,
     JoinApplication,
@@ -187,15 +187,6 @@ def _home_of_member_org(org: Org) -> OnlineHome | None:
 
 
 # ---- founding prompts ------------------------------------------------------------------------
-
-_NAME_NOISE = re.compile(r"[\s()（）·.,，、]")
-
-
-def employer_key(name: str, uscc: str) -> str:
-    """How employers compare: the USCC when known, else the name without spaces and punctuation."""
-    if uscc:
-        return uscc.strip().upper()
-    return _NAME_NOISE.sub("", name or "").lower()[:128]
 
 
 def _employer_has_union(name: str) -> bool:

@@ -22,7 +22,7 @@ from gonghui.core.queues import Total, bounded_total
 from gonghui.core.treepath import subtree_q, upper_bound
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible, union_names
-from gonghui.stats.selectors import subtree_counts
+from gonghui.stats.selectors import current_members, subtree_counts
 
 from .models import CURRENT_STATUSES, KEYSET_ID, TIER_DEPTHS, Member, MemberEvent, MemberStatus, NewEmploymentForm
 from .search import LAST4_ALONE_CAP, PREFIX_KINDS, SUFFIX_KINDS, prefix_count_q, search_kind, search_q
@@ -401,6 +401,7 @@ def subtree_stats(*, org: Org) -> dict:
     counts = subtree_counts(org=org)
     return {
         "members_by_status": {s: counts.get(f"status:{s}", 0) for s in MemberStatus.values},
+        "current_members": current_members(counts),  # 在册: 会员 and 保留会籍
         "migrant_workers": counts.get("migrant", 0),
         "new_employment_by_category": {
             f: counts.get(f"nef:{f}", 0) for f in NewEmploymentForm.values if f != NewEmploymentForm.NONE

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
 from gonghui.core.treepath import STEP_LEN, subtree_q
+from gonghui.stats.selectors import current_members_under
 
 from .models import TERM_DUE_DAYS, Org, OrgEvent
 
@@ -104,16 +105,17 @@ def org_choices_for_members(*, actor, q: str = "", limit: int = 20) -> QuerySet[
 
 @dataclass(frozen=True)
 class OrgTotals:
-    members: int  # active members in the whole subtree
+    members: int  # 在册 in the whole subtree (stats.selectors.current_members_under)
     descendants: int  # active unions below
 
 
 def org_subtree_totals(*, orgs: list[Org]) -> dict[int, OrgTotals]:
-    """Members and unions below each given union, from the kept member counters.
+    """在册 members and active unions below each given union; members from the subtree counters.
 
     Unions at the same depth share one grouped range query over the union table.
     """
     out: dict[int, OrgTotals] = {}
+    current = current_members_under(org_ids=[org.pk for org in orgs])
     by_len: dict[int, list[Org]] = {}
     for org in orgs:
         by_len.setdefault(len(org.path), []).append(org)
@@ -125,13 +127,13 @@ def org_subtree_totals(*, orgs: list[Org]) -> dict[int, OrgTotals]:
             Org.objects.filter(ranges, is_active=True)
             .annotate(prefix=Substr("path", 1, length))
             .values("prefix")
-            .annotate(member_total=Sum("member_count"), n=Count("id"))
+            .annotate(n=Count("id"))
         )
         found = {row["prefix"]: row for row in rows}
         for org in group:
             row = found.get(org.path)
             out[org.pk] = OrgTotals(
-                members=(row["member_total"] or 0) if row else 0,
+                members=current[org.pk],
                 descendants=(row["n"] - 1) if row else 0,
             )
     return out

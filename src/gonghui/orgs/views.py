@@ -137,7 +137,7 @@ def detail(request, org_id: int):
         latest, _next = keyset_page(roll, cursor=None, limit=DETAIL_MEMBERS)  # the list pages' fast order
         members = member_rows(latest)
     is_own_root = org.pk == actor.org_id
-    current = stats["members_by_status"][MemberStatus.ACTIVE] + stats["members_by_status"][MemberStatus.RETAINED]
+    current = stats["current_members"]
     if child_nodes:
         blocked = _("仍有下级工会")
     elif current:

@@ -230,7 +230,7 @@ class _Demo:
         )
 
     def close(self, request, when, *, reached: bool = True):
-        from .casework import follow_up_record, rating_submit
+        from gonghui.casework.services import follow_up_record, rating_submit
 
         officer = self.officer_for(request)
         score = self.rng.choice((5, 5, 5, 4, 4, 3))

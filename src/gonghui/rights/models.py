@@ -1,5 +1,5 @@
-"""Rights and service requests (维权服务). Casework models (legal aid, mediation, follow-up,
-rating) live in casework_models.py and are imported at the end of this module.
+"""Rights and service requests (维权服务). The casework on a request (legal aid, mediation,
+follow-up, rating) is the `casework` app's.
 
 One queue for every channel: a request filed by a worker online, a 12351 hotline call or a
 walk-in recorded by an officer is the same `ServiceRequest`, held by one union at a time
@@ -296,7 +296,7 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("超期督办")
     MAJOR_INCIDENT = "major_incident", _("重大劳动事件报告")
     DEADLINE_RECOUNTED = "deadline_recounted", _("按节假日安排重算期限")
-    # Casework (casework.py records these through record_event).
+    # Casework (the casework app records these through rights.events.record_event).
     LEGAL_AID = "legal_aid", _("法律援助")
     MEDIATION = "mediation", _("劳动争议调解")
     FOLLOW_UP = "follow_up", _("回访")
@@ -395,6 +395,3 @@ class Dispatch(models.Model):
     @property
     def is_open(self) -> bool:
         return self.reported_at is None
-
-
-from .casework_models import *  # noqa: E402, F403

@@ -14,7 +14,3 @@ urlpatterns: list = [
     path("<int:pk>/upload/", portal_views.upload, name="upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", portal_views.attachment, name="attachment"),
 ]
-
-from .casework_views import portal_rate  # noqa: E402 - the casework's worker route (online rating)
-
-urlpatterns.append(path("<int:pk>/rate/", portal_rate, name="rate"))

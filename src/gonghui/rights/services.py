@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.permissions import require_write
-from gonghui.accounts.scope import scope_root_path
+from gonghui.casework.selectors import follow_up_current  # a read: closing needs the current follow-up
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Throttled
 from gonghui.core.phone import normalize_mobile
 from gonghui.core.regions import is_region_code
@@ -42,7 +42,10 @@ from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import FederationLevel, Org, OrgKind
 
+from .access import in_scope as _in_scope
+from .access import require_handler as _require_handler
 from .attachments import store_upload
+from .events import record_event
 from .facts import clean_facts as clean_category_facts
 from .models import (
     ACCEPT_WITHIN_DAYS,
@@ -69,35 +72,6 @@ logger = logging.getLogger(__name__)
 TOPIC = "rights"
 MAX_TITLE = 120
 MAX_TEXT = 5000
-
-
-# ---- timeline -------------------------------------------------------------------------------
-
-
-def record_event(
-    *,
-    request: ServiceRequest,
-    actor,
-    kind: str,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    org: Org | None = None,
-    visible_to_worker: bool = True,
-    now: dt.datetime | None = None,
-) -> RequestEvent:
-    """Append one step to the request's timeline (also used by the casework services)."""
-    if org is None and actor is not None and getattr(actor, "org_id", None):
-        org = actor.org
-    return RequestEvent.objects.create(
-        request=request,
-        kind=kind,
-        actor=actor,
-        org=org,
-        note=note,
-        data=data or {},
-        visible_to_worker=visible_to_worker,
-        created_at=now or timezone.now(),
-    )
 
 
 # ---- deadlines ------------------------------------------------------------------------------
@@ -130,22 +104,6 @@ def _lock(request: ServiceRequest, actor=None) -> ServiceRequest:
     if actor is not None and locked.handling_org_id != request.handling_org_id:
         _require_handler(actor, locked)
     return locked
-
-
-def _in_scope(actor, org: Org) -> bool:
-    root = scope_root_path(actor)
-    return root is None or org.path.startswith(root)
-
-
-def _require_handler(actor, request: ServiceRequest) -> None:
-    """A writing officer whose subtree holds the request (others: missing or read-only)."""
-    require_write(actor)
-    if not _in_scope(actor, request.handling_org):
-        from .selectors import request_qs_visible_to
-
-        if request_qs_visible_to(actor=actor).filter(pk=request.pk).exists():
-            raise Forbidden(_("该申请已不在本工会办理，不能操作"))
-        raise NotFound(_("申请不存在"))
 
 
 def _require_owner(worker, request: ServiceRequest) -> None:
@@ -987,8 +945,6 @@ def request_close(*, actor, request: ServiceRequest, note: str = "", now=None) -
         request = _lock(request, actor)
         _require_state(request, (State.RESOLVED,), _("关闭"))
         # A follow-up recorded before a reopening does not count for the new resolution.
-        from .casework import follow_up_current
-
         follow_up = follow_up_current(request)
         if follow_up is None:
             raise InvalidInput(_("关闭前须先完成回访"), code="follow_up_required")

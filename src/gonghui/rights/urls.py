@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -10,6 +10,4 @@ urlpatterns: list = [
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     *[path(f"<int:pk>/{action}/", views.act, {"action": action}, name=action) for action in views.ACTIONS],
-    # Casework, follow-up, rating and the supervision/satisfaction pages (casework_urls.py).
-    path("", include("gonghui.rights.casework_urls")),
 ]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.utils.translation import gettext as _
 
 from gonghui.demo.generator import SeedResult
+from gonghui.stats.selectors import current_members_under
 
 
 def summary(result: SeedResult) -> str:
@@ -21,7 +22,7 @@ def summary(result: SeedResult) -> str:
         "orgs": len(result.orgs),
         "unions": result.holding_unions,
         "members": result.members,
-        "current": result.current_members,
+        "current": current_members_under(org_ids=[result.root.pk])[result.root.pk],
         "seconds": result.seconds,
         "orgs_s": result.seconds_orgs,
         "members_s": result.seconds_members,

@@ -1,7 +1,7 @@
 """The casework panel on the officer's request page and the rating box on the worker's page.
 
 Rendered by inclusion tags, so the request pages (owned by the request lifecycle views) only
-include `rights/casework/_panel.html` / `_portal_rating.html` and need no casework context.
+include `casework/_panel.html` / `_portal_rating.html` and need no casework context.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from django import template
 
 from gonghui.accounts.permissions import can_write
 from gonghui.portal.web import worker_of
+from gonghui.rights.services import can_reopen
 
-from ..casework import CASEWORK_STATES, FOLLOW_UP_STATES, can_rate, follow_up_current
-from ..casework_forms import FollowUpForm, RatingForm
-from ..casework_models import LOW_SCORE
-from ..reports import casework_of, rating_of
-from ..services import can_reopen
+from ..forms import FollowUpForm, RatingForm
+from ..models import LOW_SCORE
+from ..selectors import can_rate, casework_of, follow_up_current, rating_of
+from ..services import CASEWORK_STATES, FOLLOW_UP_STATES
 
 register = template.Library()
 
 
-@register.inclusion_tag("rights/casework/_panel_body.html", takes_context=True)
+@register.inclusion_tag("casework/_panel_body.html", takes_context=True)
 def casework_panel(context, req) -> dict[str, Any]:
     user = context["request"].user
     writable = can_write(user)
@@ -45,7 +45,7 @@ def casework_panel(context, req) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("rights/casework/_portal_rating_body.html", takes_context=True)
+@register.inclusion_tag("casework/_portal_rating_body.html", takes_context=True)
 def portal_rating(context, req) -> dict[str, Any]:
     http_request = context["request"]
     worker = getattr(http_request, "worker", None) or worker_of(http_request.user)

@@ -8,11 +8,12 @@ import pytest
 from django.db.models import Count
 
 from gonghui.accounts.models import User
+from gonghui.casework.models import FollowUp, LegalAidCase, Mediation, Rating
+from gonghui.casework.selectors import ReportFilters, satisfaction_report
 from gonghui.demo import services as demo_services
-from gonghui.rights.models import FollowUp, LegalAidCase, Mediation, Rating, RequestEvent, ServiceRequest
-from gonghui.rights.reports import ReportFilters, satisfaction_report
+from gonghui.rights.models import RequestEvent, ServiceRequest
 
-CASEWORK = "gonghui.rights.casework_demo"
+CASEWORK = "gonghui.casework.demo"
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ def demo(db, monkeypatch):
     monkeypatch.setattr(demo_services, "DEMO_EXTENSIONS", order[: order.index(CASEWORK) + 1])
     outcome = demo_services.demo_load()
     assert outcome.loaded
-    return outcome.extras["rights.casework_demo"]
+    return outcome.extras["casework.demo"]
 
 
 def test_demo_casework_fills_the_panels_and_the_satisfaction_page(demo):

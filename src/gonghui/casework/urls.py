@@ -1,9 +1,11 @@
-"""Officer routes of the casework and the reports, mounted at /rights/ (namespace "rights")."""
+"""Officer routes of the casework and the reports, mounted at /rights/ beside the request pages
+(the addresses they had inside the rights app)."""
 
 from django.urls import path
 
-from . import casework_views as views
+from . import views
 
+app_name = "casework"
 urlpatterns: list = [
     path("supervision/", views.supervision, name="supervision"),
     path("satisfaction/", views.satisfaction, name="satisfaction"),

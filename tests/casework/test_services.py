@@ -8,15 +8,17 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from gonghui.casework import services as casework
+from gonghui.casework.models import FollowUp, LegalAidCase, Mediation, MediationSession, Rating
+from gonghui.casework.selectors import can_rate, follow_up_current
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.notifications.models import Notification
-from gonghui.rights import casework
 from gonghui.rights import services as core
-from gonghui.rights.models import FollowUp, LegalAidCase, Mediation, MediationSession, Rating, RequestEvent
+from gonghui.rights.models import RequestEvent
+from tests.casework.support import file_request, refresh, worker_in
 from tests.conftest import uscc
-from tests.rights.casework_support import file_request, refresh, worker_in
 
-pytest_plugins = ["tests.rights.casework_fixtures"]
+pytest_plugins = ["tests.casework.fixtures"]
 
 LEGAL_AID = {
     "aid_type": "representation",
@@ -384,12 +386,12 @@ def test_follow_up_permissions(tree, resolved_request):
 
 
 def test_worker_rates_own_resolved_request_once(tree, resolved_request, worker_a):
-    assert casework.can_rate(worker=worker_a, request=resolved_request)
+    assert can_rate(worker=worker_a, request=resolved_request)
     rating = casework.rating_submit(worker=worker_a, request=resolved_request, score=5, comment=" 很满意 ")
     assert (rating.score, rating.comment, rating.source) == (5, "很满意", "online")
     [event] = events(resolved_request, "rated")
     assert event.actor == worker_a.user and event.data == {"score": 5, "source": "online"}
-    assert not casework.can_rate(worker=worker_a, request=resolved_request)
+    assert not can_rate(worker=worker_a, request=resolved_request)
     with pytest.raises(Conflict) as err:
         casework.rating_submit(worker=worker_a, request=resolved_request, score=1)
     assert err.value.code == "already_rated"
@@ -400,7 +402,7 @@ def test_worker_rates_own_resolved_request_once(tree, resolved_request, worker_a
 
 def test_only_the_requester_may_rate(tree, resolved_request, worker_a):
     other = worker_in(tree.union_a1, name="王五")
-    assert not casework.can_rate(worker=other, request=resolved_request)
+    assert not can_rate(worker=other, request=resolved_request)
     with pytest.raises(NotFound):
         casework.rating_submit(worker=other, request=resolved_request, score=5)
     with pytest.raises(NotFound):
@@ -409,7 +411,7 @@ def test_only_the_requester_may_rate(tree, resolved_request, worker_a):
 
 
 def test_rating_only_when_resolved(tree, open_request, worker_a):
-    assert not casework.can_rate(worker=worker_a, request=open_request)
+    assert not can_rate(worker=worker_a, request=open_request)
     with pytest.raises(Conflict) as err:
         casework.rating_submit(worker=worker_a, request=open_request, score=5)
     assert err.value.code == "not_resolved"
@@ -448,23 +450,23 @@ def test_officer_records_rating_from_the_call(tree, resolved_request, worker_a):
         casework.rating_record(actor=tree.officer_b, request=resolved_request, score=4)
     rating = casework.rating_record(actor=tree.officer_a, request=resolved_request, score=4, comment="电话里说满意")
     assert (rating.source, rating.recorded_by, rating.worker) == ("phone", tree.officer_a, worker_a)
-    assert not casework.can_rate(worker=worker_a, request=resolved_request)
+    assert not can_rate(worker=worker_a, request=resolved_request)
 
 
 def test_follow_up_of_an_earlier_resolution_is_not_current(tree, resolved_request, worker_a):
     first = casework.follow_up_record(
         actor=tree.officer_a, request=resolved_request, data={"method": "phone", "contacted": True}, score=2
     )
-    assert casework.follow_up_current(refresh(resolved_request)) == first
+    assert follow_up_current(refresh(resolved_request)) == first
     later = timezone.now() + dt.timedelta(minutes=1)
     core.request_reopen(worker=worker_a, request=resolved_request, reason="没解决", now=later)
     again = core.request_accept(actor=tree.officer_a, request=refresh(resolved_request), now=later)
     again = core.request_resolve(actor=tree.officer_a, request=again, resolution="已全部补发", now=later)
-    assert casework.follow_up_current(refresh(resolved_request)) is None
+    assert follow_up_current(refresh(resolved_request)) is None
     redo = casework.follow_up_record(
         actor=tree.officer_a,
         request=resolved_request,
         data={"method": "phone", "contacted": True, "followed_at": later + dt.timedelta(seconds=1)},
         now=later + dt.timedelta(minutes=1),
     )
-    assert redo.attempts == 2 and casework.follow_up_current(refresh(resolved_request)) == redo
+    assert redo.attempts == 2 and follow_up_current(refresh(resolved_request)) == redo

@@ -1,8 +1,8 @@
-"""/api/v1/rights: casework on a request (legal aid, mediation, follow-up, rating) and the reports.
+"""/api/v1/rights (mounted beside the request routes): casework on a request (legal aid, mediation, follow-up, rating) and the reports.
 
 Officer routes read and write within the caller's scope (out of scope answers 404 like a missing
 id; read-only accounts get 403 on writes). The worker routes under /my/ serve only the requester.
-Thin: rights.reports reads, rights.casework writes.
+Thin: casework.selectors reads, casework.services writes.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ from gonghui.core.api_schemas import (
 from gonghui.core.errors import InvalidInput
 from gonghui.core.exports import xlsx_response
 from gonghui.portal.web import require_worker
+from gonghui.rights.selectors import request_get_for_worker, request_get_visible
 
-from . import casework
-from .casework_models import FollowUp, LegalAidCase, Mediation, MediationSession, Rating
-from .reports import (
+from . import services
+from .models import FollowUp, LegalAidCase, Mediation, MediationSession, Rating
+from .selectors import (
     OverdueFilters,
     ReportFilters,
+    can_rate,
     casework_of,
     legal_aid_get_visible,
     mediation_get_visible,
@@ -45,7 +47,6 @@ from .reports import (
     satisfaction_report,
     satisfaction_xlsx,
 )
-from .selectors import request_get_for_worker, request_get_visible
 
 router = Router(tags=["维权服务：案件办理与统计"])
 
@@ -405,7 +406,7 @@ def get_casework(request, request_id: RowId):
 def create_legal_aid(request, request_id: RowId, payload: LegalAidIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude_none=True)
-    return Status(201, casework.legal_aid_open(actor=request.auth, request=req, data=data))
+    return Status(201, services.legal_aid_open(actor=request.auth, request=req, data=data))
 
 
 @router.get("/legal-aid/{case_id}", response={200: LegalAidOut, **READ_ERRORS}, summary="法律援助案件")
@@ -422,7 +423,7 @@ def get_legal_aid(request, case_id: RowId):
 def update_legal_aid(request, case_id: RowId, payload: LegalAidPatchIn):
     case = legal_aid_get_visible(actor=request.auth, pk=case_id)
     data = payload.model_dump(exclude_unset=True)
-    return casework.legal_aid_update(actor=request.auth, case=case, data=data)
+    return services.legal_aid_update(actor=request.auth, case=case, data=data)
 
 
 @router.post(
@@ -433,7 +434,7 @@ def update_legal_aid(request, case_id: RowId, payload: LegalAidPatchIn):
 def create_mediation(request, request_id: RowId, payload: MediationIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude_none=True)
-    return Status(201, casework.mediation_open(actor=request.auth, request=req, data=data))
+    return Status(201, services.mediation_open(actor=request.auth, request=req, data=data))
 
 
 @router.get("/mediations/{mediation_id}", response={200: MediationOut, **READ_ERRORS}, summary="调解详情")
@@ -450,7 +451,7 @@ def get_mediation(request, mediation_id: RowId):
 def update_mediation(request, mediation_id: RowId, payload: MediationPatchIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
     data = payload.model_dump(exclude_unset=True)
-    return casework.mediation_update(actor=request.auth, mediation=mediation, data=data)
+    return services.mediation_update(actor=request.auth, mediation=mediation, data=data)
 
 
 @router.post(
@@ -462,7 +463,7 @@ def update_mediation(request, mediation_id: RowId, payload: MediationPatchIn):
 def add_mediation_session(request, mediation_id: RowId, payload: SessionIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
     data = payload.model_dump(exclude_none=True)
-    return Status(201, casework.mediation_add_session(actor=request.auth, mediation=mediation, data=data))
+    return Status(201, services.mediation_add_session(actor=request.auth, mediation=mediation, data=data))
 
 
 @router.post(
@@ -473,7 +474,7 @@ def add_mediation_session(request, mediation_id: RowId, payload: SessionIn):
 )
 def record_mediation_result(request, mediation_id: RowId, payload: MediationResultIn):
     mediation = mediation_get_visible(actor=request.auth, pk=mediation_id)
-    updated = casework.mediation_record_result(actor=request.auth, mediation=mediation, data=payload.model_dump())
+    updated = services.mediation_record_result(actor=request.auth, mediation=mediation, data=payload.model_dump())
     return mediation_get_visible(actor=request.auth, pk=updated.pk)
 
 
@@ -487,7 +488,7 @@ def record_mediation_result(request, mediation_id: RowId, payload: MediationResu
 def record_follow_up(request, request_id: RowId, payload: FollowUpIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
     data = payload.model_dump(exclude={"score", "comment"})
-    return casework.follow_up_record(
+    return services.follow_up_record(
         actor=request.auth, request=req, data=data, score=payload.score, comment=payload.comment
     )
 
@@ -500,7 +501,7 @@ def record_follow_up(request, request_id: RowId, payload: FollowUpIn):
 )
 def record_rating(request, request_id: RowId, payload: RatingIn):
     req = request_get_visible(actor=request.auth, pk=request_id)
-    rating = casework.rating_record(actor=request.auth, request=req, score=payload.score, comment=payload.comment)
+    rating = services.rating_record(actor=request.auth, request=req, score=payload.score, comment=payload.comment)
     return Status(201, rating)
 
 
@@ -573,7 +574,7 @@ def satisfaction_export(request, params: Query[ReportParams]):
 def my_rating(request, request_id: RowId):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
-    return {"can_rate": casework.can_rate(worker=worker, request=req), "rating": rating_of(req)}
+    return {"can_rate": can_rate(worker=worker, request=req), "rating": rating_of(req)}
 
 
 @router.post(
@@ -586,4 +587,4 @@ def my_rating(request, request_id: RowId):
 def rate_my_request(request, request_id: RowId, payload: RatingIn):
     worker = require_worker(request.auth)
     req = request_get_for_worker(worker=worker, pk=request_id)
-    return Status(201, casework.rating_submit(worker=worker, request=req, score=payload.score, comment=payload.comment))
+    return Status(201, services.rating_submit(worker=worker, request=req, score=payload.score, comment=payload.comment))

@@ -28,10 +28,10 @@ from gonghui.core.exports import XlsxExport, register_export
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible
+from gonghui.rights.models import ServiceRequest
+from gonghui.rights.selectors import overdue_q, request_get_visible
 
-from .casework_models import SATISFIED_SCORE, FollowUp, LegalAidCase, Mediation, MediationSession, Rating
-from .models import ServiceRequest
-from .selectors import overdue_q, request_get_visible
+from .models import SATISFIED_SCORE, FollowUp, LegalAidCase, Mediation, MediationSession, Rating
 
 DONE_STATES = ("resolved", "closed")
 OVERDUE_LIST_LIMIT = 200
@@ -95,6 +95,31 @@ def casework_of(request: ServiceRequest) -> Casework:
 
 def rating_of(request: ServiceRequest) -> Rating | None:
     return Rating.objects.filter(request=request).first()
+
+
+def follow_up_current(request: ServiceRequest) -> FollowUp | None:
+    """The follow-up of the latest resolution: one recorded before a reopening does not count."""
+    follow_up = FollowUp.objects.filter(request=request).first()
+    if follow_up is None or (request.resolved_at is not None and follow_up.followed_at < request.resolved_at):
+        return None
+    return follow_up
+
+
+def is_ratable(request: ServiceRequest) -> bool:
+    """Resolved, or closed without a rating (the follow-up could not reach the worker)."""
+    if request.state == "resolved":
+        return True
+    return request.state == "closed" and not Rating.objects.filter(request=request).exists()
+
+
+def can_rate(*, worker, request: ServiceRequest) -> bool:
+    """Whether the worker may rate the request now (shown as the form on the worker's page)."""
+    return (
+        worker is not None
+        and request.requester_id == worker.pk
+        and is_ratable(request)
+        and not Rating.objects.filter(request=request).exists()
+    )
 
 
 # ---- shared arithmetic ---------------------------------------------------------------------------

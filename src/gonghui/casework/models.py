@@ -1,8 +1,10 @@
 """Casework on a request: legal aid, mediation, follow-up (回访) and the worker's rating.
 
-Imported at the end of rights/models.py, so these models belong to the `rights` app and refer to
-the request by the string "rights.ServiceRequest". Writes go through rights.casework (services);
-reads for the pages and the reports through rights.reports.
+They refer to the request by the string "rights.ServiceRequest". Writes go through
+casework.services; reads for the pages and the reports through casework.selectors.
+
+The tables keep the names they had when these models belonged to the `rights` app (db_table),
+so moving them here (migration casework 0001 / rights 0003) moved no data.
 """
 
 from __future__ import annotations
@@ -94,6 +96,7 @@ class LegalAidCase(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "rights_legalaidcase"
         verbose_name = _("法律援助案件")
         verbose_name_plural = _("法律援助案件")
         ordering = ["id"]
@@ -146,6 +149,7 @@ class Mediation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "rights_mediation"
         verbose_name = _("劳动争议调解")
         verbose_name_plural = _("劳动争议调解")
         ordering = ["id"]
@@ -172,6 +176,7 @@ class MediationSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "rights_mediationsession"
         verbose_name = _("调解记录")
         verbose_name_plural = _("调解记录")
         ordering = ["held_on", "id"]
@@ -205,6 +210,7 @@ class FollowUp(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "rights_followup"
         verbose_name = _("回访记录")
         verbose_name_plural = _("回访记录")
 
@@ -241,6 +247,7 @@ class Rating(models.Model):
     rated_at = models.DateTimeField(_("评价时间"))
 
     class Meta:
+        db_table = "rights_rating"
         verbose_name = _("满意度评价")
         verbose_name_plural = _("满意度评价")
         constraints = [

@@ -3,7 +3,8 @@
 One function per business operation, keyword-only, taking the acting officer (`actor=`) or the
 worker (`worker=`). Each checks the role and the scope (a request out of scope is NotFound, as if
 missing), validates, saves, and writes the step on the request's timeline through
-rights.services.record_event, in one transaction.
+rights.events.record_event, in one transaction. Reads (the current follow-up, whether a
+worker may rate) are in casework.selectors.
 """
 
 from __future__ import annotations
@@ -21,8 +22,12 @@ from django.utils.translation import gettext as _
 from gonghui.core.errors import Conflict, InvalidInput, NotFound
 from gonghui.core.uscc import validate_uscc
 from gonghui.notifications.services import notify_org
+from gonghui.rights.access import require_handler
+from gonghui.rights.events import record_event
+from gonghui.rights.models import ServiceRequest, State
+from gonghui.rights.selectors import request_get_for_worker, request_get_visible
 
-from .casework_models import (
+from .models import (
     FollowUp,
     LegalAidCase,
     LegalAidOutcome,
@@ -33,10 +38,7 @@ from .casework_models import (
     Rating,
     RatingSource,
 )
-from .models import ServiceRequest, State
-from .selectors import request_get_for_worker, request_get_visible
-from .services import _require_handler as require_handler
-from .services import record_event
+from .selectors import is_ratable, legal_aid_get_visible, mediation_get_visible
 
 # Casework (legal aid, mediation) is recorded while the request is being handled, and after it is
 # resolved (an enforcement or a mediation agreement is often performed later); a closed, rejected or
@@ -189,7 +191,6 @@ def legal_aid_open(*, actor, request: ServiceRequest, data: dict[str, Any]) -> L
 @transaction.atomic
 def legal_aid_update(*, actor, case: LegalAidCase, data: dict[str, Any]) -> LegalAidCase:
     """Change a legal aid case; a new stage or outcome is a step of its own on the timeline."""
-    from .reports import legal_aid_get_visible
 
     case = legal_aid_get_visible(actor=actor, pk=case.pk)
     locked = _officer_request(actor=actor, request=case.request, states=CASEWORK_STATES)
@@ -280,7 +281,6 @@ def mediation_open(*, actor, request: ServiceRequest, data: dict[str, Any]) -> M
 
 
 def _mediation_for_write(*, actor, mediation: Mediation) -> tuple[ServiceRequest, Mediation]:
-    from .reports import mediation_get_visible
 
     mediation = mediation_get_visible(actor=actor, pk=mediation.pk)
     locked = _officer_request(actor=actor, request=mediation.request, states=CASEWORK_STATES)
@@ -457,35 +457,10 @@ def follow_up_record(
     return follow_up
 
 
-def follow_up_current(request: ServiceRequest) -> FollowUp | None:
-    """The follow-up of the latest resolution: one recorded before a reopening does not count."""
-    follow_up = FollowUp.objects.filter(request=request).first()
-    if follow_up is None or (request.resolved_at is not None and follow_up.followed_at < request.resolved_at):
-        return None
-    return follow_up
-
-
-def _ratable(request: ServiceRequest) -> bool:
-    """Resolved, or closed without a rating (the follow-up could not reach the worker)."""
-    if request.state == "resolved":
-        return True
-    return request.state == "closed" and not Rating.objects.filter(request=request).exists()
-
-
-def can_rate(*, worker, request: ServiceRequest) -> bool:
-    """Whether the worker may rate the request now (shown as the form on the worker's page)."""
-    return (
-        worker is not None
-        and request.requester_id == worker.pk
-        and _ratable(request)
-        and not Rating.objects.filter(request=request).exists()
-    )
-
-
 def _rate(*, request: ServiceRequest, score: Any, comment: str, source: str, actor, worker, now) -> Rating:
     if Rating.objects.filter(request=request).exists():
         raise Conflict(_("该诉求已评价，不能重复评价"), code="already_rated")
-    if not _ratable(request):
+    if not is_ratable(request):
         raise Conflict(_("诉求办结后才能评价"), code="not_resolved")
     rating = Rating(
         request=request,

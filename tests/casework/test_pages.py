@@ -7,12 +7,12 @@ import io
 
 from python_calamine import CalamineWorkbook
 
-from gonghui.rights import casework
+from gonghui.casework import services as casework
+from gonghui.casework.models import FollowUp, LegalAidCase, Mediation, Rating
 from gonghui.rights import services as core
-from gonghui.rights.models import FollowUp, LegalAidCase, Mediation, Rating
-from tests.rights.casework_support import file_request, worker_in
+from tests.casework.support import file_request, worker_in
 
-pytest_plugins = ["tests.rights.casework_fixtures"]
+pytest_plugins = ["tests.casework.fixtures"]
 
 
 def text(response) -> str:

@@ -1,5 +1,5 @@
 """Forms of the casework pages and the reports. They check the shape of the input; the services
-(rights.casework) check the rules."""
+(casework.services) check the rules."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.orgs.forms import DATE_WIDGET, ActorFormMixin, OrgField
+from gonghui.rights.models import Category
 from gonghui.web import BootstrapFormMixin
 
-from .casework_models import (
+from .models import (
     AidType,
     FollowUpMethod,
     LegalAidOutcome,
     LegalAidStage,
     MediationResult,
 )
-from .models import Category
-from .reports import OverdueFilters, ReportFilters
+from .selectors import OverdueFilters, ReportFilters
 
 MONEY_WIDGET = forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"})
 YES_NO = [("1", _("是")), ("0", _("否"))]

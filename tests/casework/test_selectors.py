@@ -15,10 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.errors import InvalidInput, NotFound
-from gonghui.rights import casework
-from gonghui.rights import services as core
-from gonghui.rights.reports import (
+from gonghui.casework import services as casework
+from gonghui.casework.selectors import (
     OverdueFilters,
     ReportFilters,
     overdue_by_union,
@@ -29,9 +27,11 @@ from gonghui.rights.reports import (
     satisfaction_report,
     satisfaction_xlsx,
 )
-from tests.rights.casework_support import accepted, file_request, resolved, worker_in
+from gonghui.core.errors import InvalidInput, NotFound
+from gonghui.rights import services as core
+from tests.casework.support import accepted, file_request, resolved, worker_in
 
-pytest_plugins = ["tests.rights.casework_fixtures"]
+pytest_plugins = ["tests.casework.fixtures"]
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)  # a Monday

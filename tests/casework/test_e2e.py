@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from gonghui.rights import casework
-from gonghui.rights.models import Rating
+from gonghui.casework import services as casework
+from gonghui.casework.models import Rating
 from tests.browser import officer_sign_in
+from tests.casework.support import file_request, resolved, worker_in
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE
-from tests.rights.casework_support import file_request, resolved, worker_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

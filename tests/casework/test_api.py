@@ -6,13 +6,13 @@ import io
 
 from python_calamine import CalamineWorkbook
 
+from gonghui.casework import services as casework
+from gonghui.casework.models import LegalAidCase, Mediation, Rating
 from gonghui.portal.services import worker_token_issue
-from gonghui.rights import casework
-from gonghui.rights.models import LegalAidCase, Mediation, Rating
 from tests.api.conftest import PREFIX, ApiClient
-from tests.rights.casework_support import worker_in
+from tests.casework.support import worker_in
 
-pytest_plugins = ["tests.rights.casework_fixtures"]
+pytest_plugins = ["tests.casework.fixtures"]
 
 LEGAL_AID = {
     "aid_type": "representation",

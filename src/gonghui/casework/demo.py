@@ -2,7 +2,7 @@
 amounts recovered, mediations with sessions and agreements, follow-ups and ratings (mostly 4–5,
 some low), so the casework panels and the satisfaction page show real figures.
 
-Everything goes through rights.casework (and the core's request_close), acting as an officer of
+Everything goes through casework.services (and rights' request_close), acting as an officer of
 the union holding each request (or the one nearest above it), and as the requester for online
 ratings, so the timelines and notifications are the real ones.
 """
@@ -19,11 +19,11 @@ from gonghui.accounts.models import Role, User
 from gonghui.core.errors import DomainError
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org
+from gonghui.rights.models import ServiceRequest
+from gonghui.rights.services import request_close
 
-from . import casework
-from .casework_models import FollowUp, LegalAidCase, Mediation, Rating
-from .models import ServiceRequest
-from .services import request_close
+from . import services
+from .models import FollowUp, LegalAidCase, Mediation, Rating
 
 CASEWORK_CATEGORIES = (
     "wage_arrears",
@@ -104,7 +104,7 @@ def _legal_aid(request: ServiceRequest, actor, rng: random.Random, *, finished: 
     lawyer, firm = rng.choice(LAW_FIRMS)
     claimed = Decimal(rng.randrange(8_000, 180_000, 500))
     opened = _date(request.accepted_at or request.created_at, rng.randint(1, 5))
-    case = casework.legal_aid_open(
+    case = services.legal_aid_open(
         actor=actor,
         request=request,
         data={
@@ -121,7 +121,7 @@ def _legal_aid(request: ServiceRequest, actor, rng: random.Random, *, finished: 
     changes = 0
     path = ("first_instance", "second_instance", "enforcement")
     for stage in path[: rng.randint(0, 2)]:
-        casework.legal_aid_update(actor=actor, case=case, data={"stage": stage})
+        services.legal_aid_update(actor=actor, case=case, data={"stage": stage})
         changes += 1
     if finished:
         outcome = rng.choices(("won", "partly_won", "settled", "lost", "withdrawn"), weights=(40, 25, 25, 6, 4))[0]
@@ -130,7 +130,7 @@ def _legal_aid(request: ServiceRequest, actor, rng: random.Random, *, finished: 
             "lost": Decimal(0), "withdrawn": Decimal(0),
         }  # fmt: skip
         recovered = (claimed * share[outcome]).quantize(Decimal("1"))
-        casework.legal_aid_update(
+        services.legal_aid_update(
             actor=actor,
             case=case,
             data={"stage": "settled", "outcome": outcome, "amount_recovered": recovered, "closed_on": None},
@@ -142,7 +142,7 @@ def _legal_aid(request: ServiceRequest, actor, rng: random.Random, *, finished: 
 def _mediation(request: ServiceRequest, actor, rng: random.Random, *, finished: bool, agree: bool = False) -> int:
     mediator, organisation = rng.choice(MEDIATORS)
     started = _date(request.accepted_at or request.created_at, rng.randint(0, 3))
-    mediation = casework.mediation_open(
+    mediation = services.mediation_open(
         actor=actor,
         request=request,
         data={
@@ -157,7 +157,7 @@ def _mediation(request: ServiceRequest, actor, rng: random.Random, *, finished: 
     )
     sessions = rng.randint(1, 3)
     for n in range(sessions):
-        casework.mediation_add_session(
+        services.mediation_add_session(
             actor=actor,
             mediation=mediation,
             data={
@@ -173,7 +173,7 @@ def _mediation(request: ServiceRequest, actor, rng: random.Random, *, finished: 
         agreed = agree or rng.random() < 0.8
         agreement_date = min(started + dt.timedelta(days=3 * (sessions - 1)), timezone.localdate())
         performed = agreed and rng.random() < 0.8
-        casework.mediation_record_result(
+        services.mediation_record_result(
             actor=actor,
             mediation=mediation,
             data={
@@ -241,7 +241,7 @@ def _follow_up_and_rating(request: ServiceRequest, actor, rng: random.Random, co
     score = 2 if counts["ratings"] == 0 else _score(rng)
     online = request.requester is not None and rng.random() < 0.5
     if online:
-        casework.rating_submit(
+        services.rating_submit(
             worker=request.requester,
             request=request,
             score=score,
@@ -250,7 +250,7 @@ def _follow_up_and_rating(request: ServiceRequest, actor, rng: random.Random, co
         )
         counts["ratings"] += 1
     contacted = online or rng.random() < 0.9
-    casework.follow_up_record(
+    services.follow_up_record(
         actor=actor,
         request=request,
         data={

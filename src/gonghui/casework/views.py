@@ -1,6 +1,6 @@
 """Pages of the casework (legal aid, mediation, follow-up, rating), the supervisor page (督办) and
 the satisfaction report (满意度), plus the worker's online rating. Thin: forms check the shape,
-rights.casework writes, rights.reports reads."""
+casework.services writes, casework.selectors reads."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.core.exports import xlsx_response
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.portal.web import worker_view
+from gonghui.rights.models import ServiceRequest
+from gonghui.rights.selectors import request_get_for_worker, request_get_visible
 from gonghui.web import officer_view, run_action, run_service
 
-from . import casework
-from .casework_forms import (
+from . import services
+from .forms import (
     FollowUpForm,
     LegalAidForm,
     MediationForm,
@@ -33,9 +35,8 @@ from .casework_forms import (
     RatingForm,
     ReportFilterForm,
 )
-from .casework_models import LOW_SCORE, LegalAidCase, Mediation
-from .models import ServiceRequest
-from .reports import (
+from .models import LOW_SCORE, LegalAidCase, Mediation
+from .selectors import (
     legal_aid_get_visible,
     mediation_get_visible,
     overdue_by_union,
@@ -45,7 +46,6 @@ from .reports import (
     satisfaction_report,
     satisfaction_xlsx,
 )
-from .selectors import request_get_for_worker, request_get_visible
 
 
 def _back(req: ServiceRequest) -> str:
@@ -55,7 +55,7 @@ def _back(req: ServiceRequest) -> str:
 def _form_page(request, *, req: ServiceRequest, form: forms.Form, title: str, layout: str = "") -> HttpResponse:
     return render(
         request,
-        "rights/casework/form.html",
+        "casework/form.html",
         {"req": req, "form": form, "title": title, "back_url": _back(req), "layout": layout},
         status=400 if form.is_bound else 200,
     )
@@ -75,7 +75,7 @@ def legal_aid_new(request, pk: int):
     req = request_get_visible(actor=request.user, pk=pk)
     form = LegalAidForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        case = run_service(form, casework.legal_aid_open, actor=request.user, request=req, data=form.service_data())
+        case = run_service(form, services.legal_aid_open, actor=request.user, request=req, data=form.service_data())
         if case is not None:
             return _done(request, req, _("已登记法律援助"))
     return _form_page(request, req=req, form=form, title=_("登记法律援助"), layout="legal_aid")
@@ -94,7 +94,7 @@ def legal_aid_edit(request, case_id: int):
     case = legal_aid_get_visible(actor=request.user, pk=case_id)
     form = LegalAidForm(request.POST or None, initial=_initial(case, LegalAidForm))
     if request.method == "POST" and form.is_valid():
-        done = run_service(form, casework.legal_aid_update, actor=request.user, case=case, data=form.service_data())
+        done = run_service(form, services.legal_aid_update, actor=request.user, case=case, data=form.service_data())
         if done is not None:
             return _done(request, case.request, _("已更新法律援助案件"))
     return _form_page(request, req=case.request, form=form, title=_("修改法律援助案件"), layout="legal_aid")
@@ -110,7 +110,7 @@ def mediation_new(request, pk: int):
     initial = {"employer_name": req.employer_name, "worker_party": req.requester_name}
     form = MediationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        done = run_service(form, casework.mediation_open, actor=request.user, request=req, data=form.service_data())
+        done = run_service(form, services.mediation_open, actor=request.user, request=req, data=form.service_data())
         if done is not None:
             return _done(request, req, _("已登记调解"))
     return _form_page(request, req=req, form=form, title=_("登记劳动争议调解"))
@@ -123,7 +123,7 @@ def mediation_edit(request, mediation_id: int):
     form = MediationForm(request.POST or None, initial=_initial(mediation, MediationForm))
     if request.method == "POST" and form.is_valid():
         done = run_service(
-            form, casework.mediation_update, actor=request.user, mediation=mediation, data=form.service_data()
+            form, services.mediation_update, actor=request.user, mediation=mediation, data=form.service_data()
         )
         if done is not None:
             return _done(request, mediation.request, _("已更新调解信息"))
@@ -137,7 +137,7 @@ def mediation_session_new(request, mediation_id: int):
     form = MediationSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = run_service(
-            form, casework.mediation_add_session, actor=request.user, mediation=mediation, data=form.service_data()
+            form, services.mediation_add_session, actor=request.user, mediation=mediation, data=form.service_data()
         )
         if done is not None:
             return _done(request, mediation.request, _("已添加调解记录"))
@@ -151,7 +151,7 @@ def mediation_result(request, mediation_id: int):
     form = MediationResultForm(request.POST or None, initial=_initial(mediation, MediationResultForm))
     if request.method == "POST" and form.is_valid():
         done = run_service(
-            form, casework.mediation_record_result, actor=request.user, mediation=mediation, data=form.service_data()
+            form, services.mediation_record_result, actor=request.user, mediation=mediation, data=form.service_data()
         )
         if done is not None:
             return _done(request, mediation.request, _("已记录调解结果"))
@@ -167,7 +167,7 @@ def follow_up(request, pk: int):
     req = request_get_visible(actor=request.user, pk=pk)
     form = FollowUpForm(request.POST or None, prefix="fu")
     if request.method == "POST" and form.is_valid():
-        done = run_service(form, casework.follow_up_record, actor=request.user, request=req, **form.service_kwargs())
+        done = run_service(form, services.follow_up_record, actor=request.user, request=req, **form.service_kwargs())
         if done is not None:
             return _done(request, req, _("已记录回访"))
     return _form_page(request, req=req, form=form, title=_("回访"))
@@ -181,7 +181,7 @@ def rating_record(request, pk: int):
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,
-            casework.rating_record,
+            services.rating_record,
             actor=request.user,
             request=req,
             score=form.cleaned_data["score"],
@@ -204,7 +204,7 @@ def portal_rate(request, pk: int):
         return redirect(back + "#rating")
     done, rating = run_action(
         request,
-        casework.rating_submit,
+        services.rating_submit,
         worker=request.worker,
         request=req,
         score=form.cleaned_data["score"],
@@ -232,7 +232,7 @@ def supervision(request):
     params = {k: v for k, v in request.GET.items() if k in form.fields and k != "org"}
     return render(
         request,
-        "rights/casework/supervision.html",
+        "casework/supervision.html",
         {
             "form": form,
             "picked": form.picked_org("within"),
@@ -265,7 +265,7 @@ def satisfaction(request):
     query = {k: v for k, v in request.GET.items() if k in form.fields and v}
     return render(
         request,
-        "rights/casework/satisfaction.html",
+        "casework/satisfaction.html",
         {
             "form": form,
             "picked": form.picked_org("org"),
@@ -285,7 +285,7 @@ def satisfaction_export(request):
     form = _report_form(request)
     if form.is_bound and not form.is_valid():
         messages.error(request, _("筛选条件有误，请检查"))
-        return redirect("rights:satisfaction")
+        return redirect("casework:satisfaction")
     filters = form.filters()
     report = satisfaction_report(actor=request.user, filters=filters)
     filename = _("满意度统计-%(start)s-%(end)s.xlsx") % {

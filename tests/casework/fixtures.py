@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rights.casework_support import accepted, file_request, resolved, worker_in
+from tests.casework.support import accepted, file_request, resolved, worker_in
 
 
 @pytest.fixture
