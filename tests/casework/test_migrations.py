@@ -1,6 +1,6 @@
 """Moving legal aid, mediation, follow-up and rating from `rights` to `casework` moved no data.
 
-rights 0003 drops the models from the rights state and casework 0001 takes them over (state only,
+rights 0005 drops the models from the rights state and casework 0001 takes them over (state only,
 same tables). The test rolls a database holding casework rows back to the old state, writes one
 more row through the old (rights) models, migrates forward again and reads every row through the
 new models and the request's relations.
@@ -21,7 +21,7 @@ from tests.casework.support import file_request, resolved, worker_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-OLD = [("rights", "0002_event_kind_deadline_recounted")]
+OLD = [("rights", "0004_received_at_from_created_at")]
 
 
 def _migrate(targets):

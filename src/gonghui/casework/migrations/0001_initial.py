@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('portal', '0002_binding_request'),
-        ('rights', '0003_casework_moves_to_own_app'),
+        ('rights', '0005_casework_moves_to_own_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('contenttypes', '0002_remove_content_type_name'),
     ]

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     """
 
     dependencies = [
-        ('rights', '0002_event_kind_deadline_recounted'),
+        ('rights', '0004_received_at_from_created_at'),
     ]
 
     operations = [
