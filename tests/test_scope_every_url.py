@@ -32,6 +32,7 @@ from gonghui.notifications.services import notify
 from gonghui.portal.selectors import current_member
 from gonghui.portal.services import worker_token_issue
 from gonghui.rights import services as rights_services
+from gonghui.rights.models import ServiceRequest
 from tests.conftest import id_number, make_worker, member_data
 
 MARKERS = ("望京", "甲测试员", "朝阳区总工会")
@@ -379,12 +380,18 @@ def test_every_url_hides_the_sibling_branch(client, tree, branch_a):
                     f"{method} {url}: {response.status_code} vs {absent.status_code}"
                 )
                 assert not 200 <= response.status_code < 400, f"{method} {url} answered {response.status_code}"
+        # The header's search box: branch A's names, initials and request number find nothing.
+        if route == "search/":
+            reference = ServiceRequest.objects.get(pk=branch_a["rights_request"]).reference
+            for term in ("望", "wj", "甲测", "jcsy", reference, reference[:10]):  # (a whole marker would echo)
+                assert_no_leak(client.get(url, {"q": term}), f"GET {url}?q={term}")
         # Lists filtered by a branch-A union must not reveal it either.
         if not has_object:
             for param in ("org", "parent", "within", "org_id"):
                 response = client.get(url, {param: branch_a["org"]}, **(auth if url.startswith("/api/") else {}))
                 assert_no_leak(response, f"GET {url}?{param}=")
     assert len(walked) >= 20, walked
+    assert "search/" in walked
 
 
 def test_every_url_hides_another_workers_objects(client, tree, branch_a, worker_a, worker_branch_a):

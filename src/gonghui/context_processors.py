@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from gonghui.accounts.permissions import (
     can_access_assistance,
     can_manage_accounts,
@@ -5,6 +7,7 @@ from gonghui.accounts.permissions import (
     can_reveal_pii,
     can_write,
 )
+from gonghui.nav import inbox_unread, nav_for
 
 
 def permissions(request):
@@ -30,4 +33,17 @@ def portal(request):
         return {"portal_unread": unread_count(user)}
     if not can_read(user):
         return {}
-    return {"inbox_unread": unread_count(user)}
+    return {"inbox_unread": inbox_unread(request)}
+
+
+def navigation(request):
+    """The officers' header: the groups of pages this account may use, the current page and its
+    breadcrumb trail (gonghui.nav), the union and role shown beside the account's name."""
+    user = getattr(request, "user", None)
+    if user is None or request.path.startswith("/m/") or not can_read(user):
+        return {}
+    context = nav_for(request)
+    if user.org_id:
+        context["nav_union"] = user.org.name
+    context["nav_role"] = _("超级管理员") if user.is_superuser and not user.role else user.get_role_display()
+    return context

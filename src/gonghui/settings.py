@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "gonghui.context_processors.permissions",
                 "gonghui.context_processors.portal",
+                "gonghui.context_processors.navigation",
             ],
         },
     },
