@@ -105,6 +105,13 @@ def test_a_street_outside_the_region_is_refused_and_nothing_is_recorded(zhejiang
     assert ServiceRequest.objects.count() == 0
 
 
+def test_a_street_outside_the_officers_scope_cannot_be_picked(zhejiang):
+    with pytest.raises(InvalidInput) as exc:
+        call(zhejiang.fuyang_officer, region_code="", street_org=zhejiang.jincheng.pk)
+    assert "street_org" in exc.value.fields
+    assert ServiceRequest.objects.count() == 0
+
+
 def test_a_street_picked_without_region_sets_the_region(zhejiang):
     request = call(zhejiang.hotline, region_code="", street_org=zhejiang.jincheng.pk)
     assert (request.handling_org, request.region_code) == (zhejiang.jincheng, "330112")
