@@ -220,6 +220,26 @@ def _satisfaction(w: World) -> None:
     assert_safe_xlsx(ok(api(officer).get("/api/v1/rights/reports/satisfaction/export")), w.org_names)
 
 
+def _rights_queue(w: World) -> None:
+    from gonghui.rights.services import request_record_call
+
+    for value in HOSTILE:
+        request_record_call(
+            actor=w.tree.officer_a,
+            data={
+                "channel": "hotline",
+                "requester_name": value,
+                "category": "wage_arrears",
+                "title": value,
+                "description": value,
+                "employer_name": value,
+                "facts": {"amount_owed": "1200", "project_name": value, "subcontractor_name": value},
+            },
+        )
+    # Names and titles are stored trimmed (a leading tab or carriage return goes).
+    assert_safe_xlsx(ok(page(w.tree.officer_a).get("/rights/export/")), [v.strip() for v in HOSTILE])
+
+
 WALKS: dict[str, Callable[..., None]] = {
     "members.roll": _roll_xlsx,
     "members.roll_csv": _roll_csv,
@@ -227,6 +247,7 @@ WALKS: dict[str, Callable[..., None]] = {
     "members.import_errors": _error_report,
     "campaigns.payment_roll": _payment_roll,
     "rights.satisfaction": _satisfaction,
+    "rights.queue": _rights_queue,
 }
 
 

@@ -105,6 +105,13 @@ def test_a_street_outside_the_region_is_refused_and_nothing_is_recorded(zhejiang
     assert ServiceRequest.objects.count() == 0
 
 
+def test_a_street_outside_the_officers_scope_cannot_be_picked(zhejiang):
+    with pytest.raises(InvalidInput) as exc:
+        call(zhejiang.fuyang_officer, region_code="", street_org=zhejiang.jincheng.pk)
+    assert "street_org" in exc.value.fields
+    assert ServiceRequest.objects.count() == 0
+
+
 def test_a_street_picked_without_region_sets_the_region(zhejiang):
     request = call(zhejiang.hotline, region_code="", street_org=zhejiang.jincheng.pk)
     assert (request.handling_org, request.region_code) == (zhejiang.jincheng, "330112")
@@ -457,3 +464,29 @@ def test_twelve_three_five_one_is_a_tap_to_call_link_on_the_phone_portal(client)
 def test_recorded_request_keeps_region_and_facts_after_refresh(zhejiang):
     request = refresh(call(zhejiang.hotline, facts=WAGE))
     assert request.facts["months_owed"] == 3
+
+
+def test_the_queue_export_has_the_figures_in_columns_and_keeps_to_scope(zhejiang, client):
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from gonghui.accounts.models import AuditLog
+
+    mine = call(zhejiang.hotline, workers_involved=12, facts=WAGE_FULL)
+    other = call(zhejiang.hotline, region_code="330111", title="富阳的欠薪")
+    client.force_login(zhejiang.linan_officer)
+    response = client.get("/rights/export/")
+    assert response.status_code == 200
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    header, body = rows[0], rows[1:]
+    assert [r[0] for r in body if r[0]] == [mine.reference]  # 富阳's request is not in 临安's scope
+    row = dict(zip(header, body[0], strict=False))
+    assert row["欠薪：欠薪金额（元）"] == 86400
+    assert row["欠薪：欠薪月数"] == 3
+    assert row["欠薪：用人单位统一社会信用代码"] == USCC
+    assert row["欠薪：包工头电话"] == "13812345678"
+    assert row["所在地区"] == "浙江省杭州市临安区"
+    assert row["涉及职工人数"] == 12
+    assert other.reference not in str(rows)
+    assert AuditLog.objects.filter(action="export", actor=zhejiang.linan_officer).count() == 1

@@ -163,7 +163,7 @@ class RecordCallForm(_RegionChoicesMixin, ActorFormMixin, BootstrapFormMixin, _F
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["operator"].choices = operator_choices(actor=self.actor)  # type: ignore[attr-defined]
-        self.fields["street_org"].choices = [("", _("不指定，转区县总工会")), *street_choices()]  # type: ignore[attr-defined]
+        self.fields["street_org"].choices = [("", _("不指定，转区县总工会")), *street_choices(actor=self.actor)]  # type: ignore[attr-defined]
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

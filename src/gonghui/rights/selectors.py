@@ -263,14 +263,15 @@ def request_track(*, reference: str, phone_last4: str) -> ServiceRequest | None:
     )
 
 
-def street_choices(limit: int = 2000) -> list[tuple[str, list[tuple[int, str]]]]:
-    """The street/township unions an officer may route a non-member's request to, grouped by the
-    county they lie in (region name), for the region picker that goes down to streets."""
+def street_choices(*, actor, limit: int = 2000) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The street/township unions in the actor's scope that a non-member's request may be sent to,
+    grouped by the county they lie in (region name), for the region picker that goes down to streets."""
     from gonghui.core.regions import region_label
     from gonghui.orgs.models import OrgKind
 
     rows = (
         Org.objects.filter(is_active=True, kind=OrgKind.TOWNSHIP)
+        .filter(scope_q(actor))
         .order_by("region_code", "name")
         .values_list("pk", "name", "region_code")[:limit]
     )

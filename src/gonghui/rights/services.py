@@ -186,14 +186,16 @@ def route_by_region(region_code: str) -> Org | None:
     return None
 
 
-def street_union(org_id: Any, region_code: str = "") -> Org:
-    """The township/street union an officer picked for a non-member's request; it must lie in
-    the region given (when one is)."""
+def street_union(org_id: Any, region_code: str = "", *, actor=None) -> Org:
+    """The township/street union an officer picked for a non-member's request; it must be in the
+    officer's scope and lie in the region given (when one is)."""
     try:
         org = Org.objects.get(pk=int(org_id), is_active=True, kind=OrgKind.TOWNSHIP)
     except (Org.DoesNotExist, TypeError, ValueError):
+        org = None
+    if org is None or (actor is not None and not _in_scope(actor, org)):
         msg = _("请选择有效的乡镇(街道)工会")
-        raise InvalidInput(msg, fields={"street_org": [msg]}) from None
+        raise InvalidInput(msg, fields={"street_org": [msg]})
     if region_code and org.region_code != region_code:
         msg = _("%(org)s不在所选地区") % {"org": org.name}
         raise InvalidInput(msg, fields={"street_org": [msg]})
@@ -533,7 +535,7 @@ def request_record_call(*, actor, data: dict[str, Any], now: dt.datetime | None 
         raise InvalidInput(msg, fields={"requester_phone": [msg]})
     call = _call_record(actor, data, channel, now)
     member = _member_for_call(actor, data)
-    street = street_union(data["street_org"], facts["region_code"]) if data.get("street_org") else None
+    street = street_union(data["street_org"], facts["region_code"], actor=actor) if data.get("street_org") else None
     if street is not None and not facts["region_code"]:
         facts["region_code"] = street.region_code
     org: Org | None = None

@@ -6,6 +6,7 @@ app_name = "rights"
 urlpatterns: list = [
     path("", views.request_list, name="list"),
     path("record/", views.record, name="record"),
+    path("export/", views.export, name="export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/upload/", views.upload, name="upload"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment, name="attachment"),

@@ -138,6 +138,19 @@ def _phone_history(actor, phone: str, exclude_pk: int | None = None) -> PhoneHis
     return requests_from_phone(actor=actor, phone=phone, exclude_pk=exclude_pk) if phone else None
 
 
+@require_GET
+@officer_view
+def export(request):
+    """The queue as filtered, with the category figures in columns (维权服务台账.xlsx)."""
+    from gonghui.core.exports import xlsx_response
+
+    from .exports import request_queue_xlsx
+
+    form = RequestFilterForm(request.GET or None, actor=request.user)
+    body, _rows = request_queue_xlsx(actor=request.user, filters=form.filters())
+    return xlsx_response(body, filename=_("维权服务台账.xlsx"))
+
+
 @require_http_methods(["GET", "POST"])
 @officer_view(write=True)
 def record(request):
