@@ -27,13 +27,12 @@ from gonghui.core.api_schemas import (
     Money8,
     Money10,
     PageParams,
-    SortParams,
     RowId,
+    SortParams,
     Year,
     deadline_schedule,
     queue_envelope,
 )
-from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
 from gonghui.privacy.models import ConsentPurpose
 from gonghui.privacy.services import sensitive_consent

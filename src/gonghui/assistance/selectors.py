@@ -23,8 +23,8 @@ from gonghui.accounts.permissions import require_assistance, require_read
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core import pii
 from gonghui.core.errors import NotFound
-from gonghui.core.queues import QueueSpec
 from gonghui.core.idcard import normalize_id_number
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible

@@ -18,8 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
-from gonghui.core.errors import DomainError, InvalidInput
-from gonghui.core.pagination import keyset_page
+from gonghui.core.errors import DomainError
 from gonghui.core.queues import queue_listing
 from gonghui.core.regions import region_full_name
 from gonghui.web import client_ip, officer_view, run_service
