@@ -28,10 +28,11 @@ from gonghui.core.api_schemas import (
     Money10,
     PageParams,
     RowId,
+    SortParams,
     Year,
     deadline_schedule,
+    queue_envelope,
 )
-from gonghui.core.pagination import keyset_page
 from gonghui.portal.web import require_verified_worker
 from gonghui.privacy.models import ConsentPurpose
 from gonghui.privacy.services import sensitive_consent
@@ -40,6 +41,7 @@ from gonghui.web import client_ip
 from . import services
 from .models import FileEvent, HardshipFile, HomeVisit, HouseholdMember, LivingStandard, Pairing, PairingVisit
 from .selectors import (
+    FILE_QUEUE,
     FileFilters,
     assistance_figures,
     file_get_visible,
@@ -464,7 +466,7 @@ def worker_get(request, file_id: RowId):
     summary="困难职工档案列表",
     description="数据范围内的档案，证件号码和手机号码脱敏；需要帮扶数据权限。",
 )
-def file_list(request, params: Query[FileListParams], page: Query[PageParams]):
+def file_list(request, params: Query[FileListParams], page: Query[PageParams], order: Query[SortParams]):
     filters = FileFilters(
         q=params.q,
         org_id=params.org,
@@ -475,10 +477,8 @@ def file_list(request, params: Query[FileListParams], page: Query[PageParams]):
         source=params.source or "",
         paired_with_me=params.mine,
     )
-    rows, next_cursor = keyset_page(
-        file_list_visible_to(actor=request.auth, filters=filters), cursor=page.cursor, limit=page.limit
-    )
-    return {"items": rows, "next_cursor": next_cursor}
+    qs = file_list_visible_to(actor=request.auth, filters=filters)
+    return queue_envelope(qs, page, spec=FILE_QUEUE, sort=order.sort)
 
 
 def _detail(request, file_id: RowId) -> HardshipFile:

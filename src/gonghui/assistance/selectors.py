@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, DateTimeField, F, Q, QuerySet, Sum, When
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core import pii
 from gonghui.core.errors import NotFound
 from gonghui.core.idcard import normalize_id_number
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
@@ -82,6 +83,16 @@ def file_view(*, actor, file_id: int | str, ip: str | None = None, via: str = "p
         detail={"kind": "hardship_file", "via": via, "name": file.name, "id_number": file.id_number_masked},
     )
     return file
+
+
+# The file queue's sorts (core.queues): files waiting for review or filing first; a file whose
+# public notice has ended (ready to be filed) counts as overdue, then by the notice's end.
+FILE_QUEUE = QueueSpec(
+    open_q=Q(state__in=["submitted", "verified", "in_notice"]),
+    created="created_at",
+    due=Case(When(state="in_notice", then=F("notice_ends_at")), output_field=DateTimeField()),
+    name="name",
+)
 
 
 def file_list_visible_to(

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.accounts.permissions import can_access_assistance, can_write_assistance, require_assistance
-from gonghui.core.errors import DomainError, InvalidInput
-from gonghui.core.pagination import keyset_page
+from gonghui.core.errors import DomainError
+from gonghui.core.queues import queue_listing
 from gonghui.core.regions import region_full_name
 from gonghui.web import client_ip, officer_view, run_service
 
@@ -56,6 +56,7 @@ from .models import (
 )
 from .rules import standard_for
 from .selectors import (
+    FILE_QUEUE,
     assistance_figures,
     file_access_log,
     file_get_visible,
@@ -114,28 +115,22 @@ def file_list(request):
     _need_right(request)
     form = FileFilterForm(request.GET or None, actor=request.user)
     cursor = request.GET.get("cursor") or None
-    error, next_cursor = "", None
-    files: list[HardshipFile] = []
+    listing: dict[str, Any] = {"rows": [], "error": "", "first_page": not cursor}
     if form.is_bound and not form.is_valid():
-        error = _("筛选条件有误，请检查")
+        listing["error"] = _("筛选条件有误，请检查")
     else:
-        try:
-            files, next_cursor = keyset_page(
-                file_list_visible_to(actor=request.user, filters=form.filters()), cursor=cursor, limit=PAGE_SIZE
-            )
-        except InvalidInput as exc:
-            error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields}
+        params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+        qs = file_list_visible_to(actor=request.user, filters=form.filters())
+        listing = queue_listing(qs, spec=FILE_QUEUE, params=params, cursor=cursor, limit=PAGE_SIZE)
+    files = listing.pop("rows")
     return render(
         request,
         "assistance/list.html",
         {
+            **listing,
             "form": form,
             "picked": form.picked_org("org"),
             "rows": _rows(files, timezone.localdate()),
-            "error": error,
-            "first_page": not cursor,
-            "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
             "can_file": can_write_assistance(request.user),
         },
     )

@@ -23,6 +23,7 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import orjson
 from django.db.models import (
@@ -83,7 +84,7 @@ class QueueSpec:
     def choices(self) -> list[tuple[str, Any]]:
         return [(key, SORT_LABELS[key]) for key in self.sorts()]
 
-    def annotate(self, qs: QuerySet[M], now: dt.datetime) -> QuerySet[M]:
+    def annotate(self, qs: QuerySet[Any], now: dt.datetime) -> QuerySet[Any]:
         """qs with the urgency keys: queue_rank (0 overdue+escalated, 1 overdue, 2 open, 3 done), queue_due."""
         if self.due is None:
             rank = Case(When(self.open_q, then=Value(2)), default=Value(3), output_field=IntegerField())
@@ -230,9 +231,9 @@ def queue_listing(
     `params` are the page's other query parameters (filters), kept by the sort links and the
     next-page link. A bad sort or cursor gives `error` and no rows (the page still renders).
     """
-    from urllib.parse import urlencode
-
-    error, rows, next_cursor, sort = "", [], None, URGENCY
+    error, sort = "", URGENCY
+    rows: list[Any] = []
+    next_cursor: str | None = None
     try:
         sort = clean_sort(spec, params.get("sort"))
         rows, next_cursor = queue_page(qs, spec=spec, sort=sort, cursor=cursor, limit=limit, now=now)

@@ -24,13 +24,18 @@ from ninja.params import FileEx, FormEx, P
 from gonghui.core.api_schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
+    BatchIn,
+    BatchOut,
     Date,
     InputSchema,
     Money,
     PageParams,
     RowId,
+    SortParams,
     Year,
+    batch_envelope,
     keyset_envelope,
+    queue_envelope,
 )
 from gonghui.core.errors import NotFound
 from gonghui.jobs.selectors import job_get_visible
@@ -47,6 +52,7 @@ from .attachments import attachment_response
 from .models import Claim, ClaimAttachment, ClaimEvent, Enrolment, MedicalAidPlan
 from .rules import to_money
 from .selectors import (
+    CLAIM_QUEUE,
     ClaimFilters,
     EnrolmentFilters,
     attachment_get_for_worker,
@@ -694,7 +700,7 @@ def create_claim(request, enrolment_id: RowId, payload: OfficerClaimIn):
     summary="申请列表",
     description="需要帮扶数据权限；姓名脱敏。",
 )
-def list_claims(request, params: Query[ClaimListParams], page: Query[PageParams]):
+def list_claims(request, params: Query[ClaimListParams], page: Query[PageParams], order: Query[SortParams]):
     filters = ClaimFilters(
         state=params.state or "",
         org_id=params.org,
@@ -702,7 +708,31 @@ def list_claims(request, params: Query[ClaimListParams], page: Query[PageParams]
         plan_id=params.plan,
         q=params.q,
     )
-    return keyset_envelope(claim_list(actor=request.auth, filters=filters), page)
+    return queue_envelope(claim_list(actor=request.auth, filters=filters), page, spec=CLAIM_QUEUE, sort=order.sort)
+
+
+class BatchClaimPayIn(BatchIn):
+    method: Literal["bank_transfer", "cash"] = Field(..., description="发放方式")
+    paid_on: dt.date = Field(..., description="发放日期")
+    voucher_no: str = Field("", max_length=64, description="凭证号（银行转账必填，如银行批量代发批次号）")
+
+
+@router.post(
+    "/claims/batch-pay",
+    response={200: BatchOut, **WRITE_ERRORS},
+    summary="批量登记发放（按核定补助）",
+    description="逐条按“登记发放”办理（数据范围、状态、历史记录），每条单独提交；"
+    "某条不能登记（不存在、不在范围内、未核准或已发放）只记入结果，不影响其他条。",
+)
+def batch_pay_claims(request, payload: BatchClaimPayIn):
+    items = services.claim_pay_many(
+        actor=request.auth,
+        ids=payload.ids,
+        method=payload.method,
+        paid_on=payload.paid_on,
+        voucher_no=payload.voucher_no,
+    )
+    return batch_envelope(items)
 
 
 @router.get(

@@ -23,6 +23,7 @@ from gonghui.accounts.models import AuditLog
 from gonghui.accounts.permissions import require_assistance
 from gonghui.accounts.scope import scope_q, scope_root_path
 from gonghui.core.errors import NotFound
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.orgs.models import Org
@@ -193,6 +194,11 @@ class ClaimFilters:
     category: str = ""
     plan_id: int | None = None
     q: str = ""
+
+
+# The claim queue's sorts (core.queues): claims still to review or to pay first, oldest first
+# (claims have no deadline of their own).
+CLAIM_QUEUE = QueueSpec(open_q=Q(state__in=["submitted", "under_review", "approved"]), created="created_at")
 
 
 def claim_list(*, actor, filters: ClaimFilters | None = None) -> QuerySet[Claim]:

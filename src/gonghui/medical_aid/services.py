@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.models import AuditLog
 from gonghui.accounts.permissions import require_assistance, require_assistance_write, require_write
 from gonghui.accounts.services import audit
+from gonghui.core.batch import BatchItem, clean_ids, run_batch
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.members.selectors import member_get_visible
@@ -724,6 +725,30 @@ def claim_pay(
             _("医疗互助补助 %(amount)s 元已发放（%(ref)s）") % {"amount": paid_amount, "ref": claim.reference},
         )
     return claim
+
+
+def claim_pay_many(
+    *, actor, ids: list[int], method: str, paid_on: Any, voucher_no: str = "", today: dt.date | None = None
+) -> list[BatchItem]:
+    """Record the payment of several approved claims at their approved payouts (same method, day and
+    voucher number, e.g. one bank batch), each exactly as claim_pay in its own transaction; one that
+    cannot be paid (out of scope, not approved) is reported and the rest go on."""
+    require_assistance_write(actor)
+    return run_batch(
+        clean_ids(ids),
+        fetch=lambda pk: claim_get_visible(actor=actor, claim_id=pk),
+        act=lambda claim: claim_pay(
+            actor=actor,
+            claim=claim,
+            method=method,
+            paid_on=paid_on,
+            # Not yet approved: no payout; claim_pay then refuses for the state, not the amount.
+            amount=claim.payout if claim.payout is not None else 0,
+            voucher_no=voucher_no,
+            today=today,
+        ),
+        label=lambda claim: claim.reference,
+    )
 
 
 def claim_resubmit(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gonghui.accounts.permissions import can_access_assistance, can_write, can_write_assistance
 from gonghui.core.errors import DomainError, InvalidInput, NotFound
 from gonghui.core.pagination import keyset_page
+from gonghui.core.queues import queue_listing
 from gonghui.jobs.selectors import job_get_visible
 from gonghui.members.selectors import member_current_by_number
 from gonghui.orgs.selectors import org_get_visible
@@ -41,6 +42,7 @@ from .forms import (
 from .models import ClaimState, MedicalAidPlan, PlanState
 from .rules import to_money
 from .selectors import (
+    CLAIM_QUEUE,
     ClaimFilters,
     EnrolmentFilters,
     attachment_get_visible,
@@ -451,23 +453,19 @@ def claims(request):
         else:
             error = _("筛选条件有误，请检查")
     cursor = request.GET.get("cursor") or None
-    rows: list = []
-    next_cursor = None
+    listing: dict[str, Any] = {"rows": [], "first_page": not cursor}
     if not error:
-        try:
-            rows, next_cursor = keyset_page(
-                claim_list(actor=request.user, filters=filters), cursor=cursor, limit=PAGE_SIZE
-            )
-        except InvalidInput as exc:
-            error = exc.message
-    params = {k: v for k, v in request.GET.items() if k in form.fields}
+        params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
+        qs = claim_list(actor=request.user, filters=filters)
+        listing = queue_listing(qs, spec=CLAIM_QUEUE, params=params, cursor=cursor, limit=PAGE_SIZE)
+        error = listing.pop("error")
+    rows = listing.pop("rows")
     context = {
+        **listing,
         "form": form,
         "picked": form.picked_org("org"),
         "rows": [{"c": c, "name": mask_name(c.enrolment.member.name), "css": STATE_CSS.get(c.state)} for c in rows],
         "error": error,
-        "first_page": not cursor,
-        "next_url": f"?{_query(params, cursor=next_cursor)}" if next_cursor else "",
     }
     if is_htmx(request):
         return render(request, "medical_aid/_claims.html", context)

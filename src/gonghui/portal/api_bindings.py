@@ -10,7 +10,7 @@ from typing import Literal
 
 from ninja import Field, Query, Router, Schema
 
-from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, keyset_envelope
+from gonghui.core.api_schemas import READ_ERRORS, WRITE_ERRORS, InputSchema, PageParams, SortParams, queue_envelope
 from gonghui.core.phone import mask_mobile
 
 from . import binding, selectors
@@ -68,7 +68,7 @@ class BindingRequestPage(Schema):
     next_cursor: str | None
 
 
-class BindingListParams(PageParams):
+class BindingListParams(PageParams, SortParams):
     state: StateValue | None = Field(None, description="按状态筛选；pending 为待确认队列")
 
 
@@ -88,7 +88,8 @@ class UnbindOut(Schema):
 
 @router.get("", response={200: BindingRequestPage, **READ_ERRORS}, summary="实名认证申请（数据范围内）")
 def get_bindings(request, params: Query[BindingListParams]):
-    return keyset_envelope(selectors.binding_requests_visible_to(actor=request.user, state=params.state), params)
+    qs = selectors.binding_requests_visible_to(actor=request.user, state=params.state)
+    return queue_envelope(qs, params, spec=selectors.BINDING_QUEUE, sort=params.sort)
 
 
 @router.get("/{request_id}", response={200: BindingRequestOut, **READ_ERRORS}, summary="一份实名认证申请")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from gonghui.core.phone import mask_mobile
+from gonghui.core.queues import bounded_total, total_label
 from gonghui.members.selectors import member_get_visible
 from gonghui.web import officer_view, run_action, run_service
 
@@ -34,6 +35,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows[:QUEUE_LIMIT],
             "truncated": len(rows) > QUEUE_LIMIT,
+            "total": total_label(bounded_total(selectors.binding_requests_visible_to(actor=request.user, state=state))),
             "state": state,
             "states": [
                 (s, label) for s, label in BindingRequest.State.choices if s != BindingRequest.State.AWAITING_CODE

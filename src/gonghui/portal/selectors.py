@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from gonghui.accounts.permissions import require_read
 from gonghui.accounts.scope import scope_q
 from gonghui.core.errors import NotFound
+from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN
 from gonghui.members.models import Member, Transfer
 from gonghui.members.selectors import member_current_elsewhere
@@ -68,6 +69,10 @@ def worker_summary(worker: WorkerAccount) -> WorkerSummary:
 
 
 # --- The union's binding queue (officers; scoped along the union tree) ----------------------------
+
+
+# The binding queue's sorts (core.queues): requests waiting for the union first, oldest first.
+BINDING_QUEUE = QueueSpec(open_q=Q(state=BindingRequest.State.PENDING), created="created_at", name="name")
 
 
 def binding_requests_visible_to(*, actor, state: str | None = None) -> QuerySet[BindingRequest]:
