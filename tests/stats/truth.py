@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from gonghui.core.idcard import build_id_number
 from gonghui.core.treepath import subtree_q
-from gonghui.members.models import Member, MemberStatus, NewEmploymentForm
+from gonghui.members.models import CURRENT_STATUSES, Member, MemberStatus, NewEmploymentForm
 from gonghui.members.selectors import subtree_stats
 from gonghui.orgs.models import Org
 
@@ -37,6 +37,7 @@ def counted(org: Org) -> dict:
     kinds = Org.objects.filter(subtree_q(org.path), is_active=True).values_list("kind").annotate(n=Count("id"))
     return {
         "members_by_status": by_status,
+        "current_members": members.filter(status__in=CURRENT_STATUSES).count(),
         "migrant_workers": active.filter(is_migrant_worker=True).count(),
         "new_employment_by_category": by_form,
         "unions_by_kind": dict(kinds.order_by()),
