@@ -55,7 +55,10 @@ def application_list(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.ApplicationFilters(
-            state=data["state"], org_id=data["org"].pk if data["org"] else None, overdue=data["overdue"]
+            state=data["state"],
+            org_id=data["org"].pk if data["org"] else None,
+            overdue=data["overdue"],
+            due=data["due"],
         )
     now = timezone.now()
     cursor = request.GET.get("cursor") or None
