@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gonghui.core import calendar_entry
 from gonghui.core.workbench import Urgency, workbench_for
+from gonghui.jobs.services import job_create, job_fail
 from gonghui.notifications.selectors import unread_count
 from gonghui.notifications.services import notify
 from tests.assistance.support import MONDAY, filed_file, rights_for_all, submitted_file
@@ -53,6 +54,9 @@ def busy(tree):
     for seq, org, now in ((21, tree.union_a1, long_ago), (22, tree.union_a1, None), (23, tree.union_b1, long_ago)):
         worker = make_worker(f"1370000{seq:04d}", name="李四", id_no=id_number(seq))
         application_submit(worker=worker, org=org, data=APPLICATION, now=now)
+    failed = job_create(actor=tree.officer_a1, kind="member_import", org=tree.union_a1, input_name="名册.xlsx")
+    job_fail(job=failed, message="第 3 行：证件号码校验位不正确")
+    job_create(actor=tree.officer_b, kind="member_import", org=tree.union_b1)  # still queued: not counted
     notify([tree.officer_a1], topic="t", title="一")
     notify([tree.officer_a1], topic="t", title="二")
     notify([tree.officer_b], topic="t", title="三")
@@ -90,9 +94,11 @@ def test_a_grassroots_officer_counts_only_their_union(busy):
     assert counts["rights.to_accept"] == 2
     assert counts["joining.overdue"] == 1 and counts["joining.pending"] == 2
     assert counts["assistance.to_verify"] == 1
+    assert counts["jobs.failed"] == 1
     assert counts["notifications.unread"] == unread_count(busy.officer_a1) > 0
     district_b = {e.key: e.count for e in workbench_for(busy.officer_b)}
     assert district_b["rights.overdue"] == 1 and district_b["joining.pending"] == 1
+    assert district_b["jobs.failed"] == 0
     assert district_b["assistance.to_verify"] == 1
     assert district_b["notifications.unread"] == unread_count(busy.officer_b)
     district_a = {e.key: e.count for e in workbench_for(busy.officer_a)}
