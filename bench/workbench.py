@@ -211,7 +211,7 @@ def _officer(label: str, org):
 
 def run(ctx: Context) -> None:
     ensure_queues(ctx)
-    repeat = 5 if ctx.smoke else 30
+    repeat = 3 if ctx.smoke else 30
     samples = sample_orgs()
     for label in LEVELS:
         org = samples.get(label)
