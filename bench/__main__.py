@@ -16,7 +16,7 @@ from pathlib import Path
 from .harness import SCALES, Context, machine_facts, print_table, save
 
 # Each module defines `run(ctx: Context) -> None` adding Results to ctx.
-BENCHES = ["stats", "search", "lists", "imports", "index_costs", "http"]
+BENCHES = ["stats", "search", "lists", "imports", "index_costs", "http", "workbench"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,7 @@ from gonghui.assistance.api import router as assistance_router
 from gonghui.campaigns.api import router as campaigns_router
 from gonghui.casework.api import router as rights_casework_router
 from gonghui.core.api_schemas import ERROR_DESCRIPTIONS
+from gonghui.core.api_workbench import router as workbench_router
 from gonghui.core.errors import DomainError
 from gonghui.jobs.api import router as jobs_router
 from gonghui.joining.api import router as joining_router
@@ -351,3 +352,4 @@ api.add_router("/rights", rights_casework_router)
 api.add_router("/assistance", assistance_router)
 api.add_router("/campaigns", campaigns_router)
 api.add_router("/medical-aid", medical_aid_router)
+api.add_router("/workbench", workbench_router)

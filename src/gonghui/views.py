@@ -7,44 +7,60 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gonghui.accounts.permissions import can_read
+from gonghui.accounts.permissions import can_access_assistance, can_read
+from gonghui.assistance.models import FileState
+from gonghui.assistance.selectors import FileFilters, file_list_visible_to
 from gonghui.core.calendar_entry import (
-    calendar_prompts_for,
     may_enter_schedule,
     read_schedule_upload,
     schedule_enter,
 )
 from gonghui.core.errors import InvalidInput
+from gonghui.core.workbench import workbench_for
 from gonghui.core.workdays import schedule_known
 from gonghui.members.selectors import subtree_stats
-from gonghui.orgs.selectors import OrgFilters, org_list_visible_to, org_scope_roots
+from gonghui.orgs.selectors import org_scope_roots
+from gonghui.rights.selectors import RequestFilters, request_list_visible_to
 from gonghui.web import BootstrapFormMixin, form_errors_from, officer_view
 
 
 @login_required
 def home(request):
-    """Home: counts for the officer's subtree and unions whose term is due."""
+    """The workbench (工作台): what waits for the officer, most urgent first, then the figures of
+    their union (see core.workbench for how each module adds its items)."""
     if not can_read(request.user):
         return render(request, "no_scope.html", status=403)
-    roots = list(org_scope_roots(actor=request.user))
-    stats = []
-    for org in roots:
-        counts = subtree_stats(org=org)
-        by_kind = counts["unions_by_kind"]
-        counts["grassroots_unions"] = by_kind.get("grassroots", 0) + by_kind.get("joint_grassroots", 0)
-        stats.append((org, counts))
-    overdue = org_list_visible_to(actor=request.user, filters=OrgFilters(term="overdue"))[:10]
-    due_soon = org_list_visible_to(actor=request.user, filters=OrgFilters(term="due_soon"))[:10]
+    entries = workbench_for(request.user)
     return render(
         request,
         "home.html",
         {
-            "stats": stats,
-            "overdue": overdue,
-            "due_soon": due_soon,
-            "calendar_prompts": calendar_prompts_for(request.user),
+            "todo": [e for e in entries if e.count],
+            "quiet": [e for e in entries if not e.count],
+            "figures": union_figures(request.user),
         },
     )
+
+
+def union_figures(actor) -> list[tuple]:
+    """For each root of the actor's scope: the member counters the roll reads (gonghui.stats),
+    open rights requests and filed hardship files (each the count of the list its card opens)."""
+    out = []
+    assistance = can_access_assistance(actor)
+    for org in org_scope_roots(actor=actor):
+        counts = subtree_stats(org=org)
+        by_kind = counts["unions_by_kind"]
+        counts["grassroots_unions"] = by_kind.get("grassroots", 0) + by_kind.get("joint_grassroots", 0)
+        counts["open_requests"] = request_list_visible_to(
+            actor=actor, filters=RequestFilters(org_id=org.pk, open_only=True)
+        ).count()
+        counts["hardship_files"] = (
+            file_list_visible_to(actor=actor, filters=FileFilters(org_id=org.pk, state=FileState.FILED)).count()
+            if assistance
+            else None
+        )
+        out.append((org, counts))
+    return out
 
 
 class ScheduleForm(BootstrapFormMixin, forms.Form):

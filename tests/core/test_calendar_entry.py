@@ -275,19 +275,19 @@ def test_only_a_top_administrator_may_enter_the_schedule(tree, client):
 def test_admins_see_the_november_prompt_until_the_year_is_entered(tree, client, monkeypatch):
     client.force_login(tree.city_admin)
     page = client.get("/").content.decode()
-    assert 'data-testid="calendar-prompt"' in page and "2027 年节假日安排尚未录入" in page
+    assert 'data-key="core.holiday_schedule"' in page and "2027 年节假日安排尚未录入" in page
     assert 'href="/calendar/"' in page
     client.force_login(tree.officer_a)  # not an administrator
-    assert 'data-testid="calendar-prompt"' not in client.get("/").content.decode()
+    assert 'data-key="core.holiday_schedule"' not in client.get("/").content.decode()
 
     monkeypatch.setattr(calendar_entry, "_today", lambda: D(2026, 10, 31))
     client.force_login(tree.city_admin)
-    assert 'data-testid="calendar-prompt"' not in client.get("/").content.decode()
+    assert 'data-key="core.holiday_schedule"' not in client.get("/").content.decode()
 
     monkeypatch.setattr(calendar_entry, "_today", lambda: D(2026, 11, 1))
-    assert 'data-testid="calendar-prompt"' in client.get("/").content.decode()
+    assert 'data-key="core.holiday_schedule"' in client.get("/").content.decode()
     assert enter(client).status_code == 302
-    assert 'data-testid="calendar-prompt"' not in client.get("/").content.decode()
+    assert 'data-key="core.holiday_schedule"' not in client.get("/").content.decode()
 
 
 def test_a_lower_admin_is_prompted_to_ask_the_top(tree, client):

@@ -13,3 +13,7 @@ class AssistanceConfig(AppConfig):
         from .services import deadlines_recount
 
         register_deadline_recount(deadlines_recount)
+
+        from .workbench import register_items
+
+        register_items()

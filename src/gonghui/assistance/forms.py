@@ -37,7 +37,12 @@ class FileFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     review = forms.ChoiceField(
         label=_("复核"),
         required=False,
-        choices=[("", _("全部")), ("due", _("30天内到期或已逾期")), ("overdue", _("已逾期"))],
+        choices=[
+            ("", _("全部")),
+            ("due", _("30天内到期或已逾期")),
+            ("overdue", _("已逾期")),
+            ("soon", _("30天内到期")),
+        ],
     )
     source = forms.ChoiceField(
         label=_("来源"),

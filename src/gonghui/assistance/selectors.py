@@ -49,7 +49,7 @@ class FileFilters:
     level: str = ""
     state: str = ""
     cause: str = ""
-    review: str = ""  # "due" (due within 30 days or overdue) / "overdue"
+    review: str = ""  # "due" (due within 30 days or overdue) / "overdue" / "soon" (within 30 days, not overdue)
     source: str = ""
     paired_with_me: bool = False  # files with an active pairing of the asking officer
 
@@ -118,6 +118,12 @@ def file_list_visible_to(
         qs = qs.filter(state=FileState.FILED, next_review_due__lte=today + dt.timedelta(days=REVIEW_REMINDER_DAYS))
     elif f.review == "overdue":
         qs = qs.filter(state=FileState.FILED, next_review_due__lt=today)
+    elif f.review == "soon":  # due within REVIEW_REMINDER_DAYS, not yet overdue
+        qs = qs.filter(
+            state=FileState.FILED,
+            next_review_due__gte=today,
+            next_review_due__lte=today + dt.timedelta(days=REVIEW_REMINDER_DAYS),
+        )
     q = (f.q or "").strip()
     if q:
         number = normalize_id_number(q)

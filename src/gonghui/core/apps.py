@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "gonghui.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from .calendar_entry import register_workbench_item
+
+        register_workbench_item()

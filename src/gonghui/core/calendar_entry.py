@@ -14,8 +14,8 @@ from the day before the year's first entered day (see `Recount.moved`). Each app
 deadlines registers one function that applies `Recount` to its open records
 (`register_deadline_recount`, from its AppConfig.ready), so this module imports none of them.
 
-`calendar_prompts_for(actor)` is the home page's reminder, from November on, that next year's
-schedule is missing.
+`calendar_prompts_for(actor)` is the reminder, from November on, that next year's schedule is
+missing: an item of the officer's workbench (`register_workbench_item`, from CoreConfig.ready).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -404,3 +405,31 @@ def calendar_prompts_for(actor, *, today: dt.date | None = None) -> list[dict]:
             "can_enter": may_enter_schedule(actor),
         }
     ]
+
+
+def register_workbench_item() -> None:
+    """The November prompt as a workbench item: 1 while next year's schedule is missing."""
+    from django.utils.translation import gettext_lazy
+
+    from .workbench import Item, Urgency, register
+
+    def prompt(actor) -> dict | None:
+        prompts = calendar_prompts_for(actor)
+        return prompts[0] if prompts else None
+
+    register(
+        Item(
+            key="core.holiday_schedule",
+            group=gettext_lazy("消息与任务"),
+            label=gettext_lazy("明年节假日安排待录入"),
+            urgency=Urgency.SOON,
+            allowed=lambda actor: bool(calendar_prompts_for(actor)),
+            count=lambda actor: 1 if prompt(actor) else 0,
+            url=lambda actor: reverse("calendar_entry") if may_enter_schedule(actor) else None,
+            hint=lambda actor: (
+                p["message"] + ("" if p["can_enter"] else " " + _("请联系最上级工会的管理员录入"))
+                if (p := prompt(actor))
+                else ""
+            ),
+        ),
+    )

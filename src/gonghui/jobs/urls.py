@@ -4,6 +4,7 @@ from . import views
 
 app_name = "jobs"
 urlpatterns = [
+    path("", views.job_list, name="list"),
     path("<int:job_id>/", views.detail, name="detail"),
     path("<int:job_id>/progress/", views.progress, name="progress"),
     path("<int:job_id>/report/", views.report, name="report"),

@@ -13,7 +13,31 @@ from django.views.decorators.http import require_GET
 from gonghui.core.exports import xlsx_response
 from gonghui.web import officer_view
 
-from .selectors import job_get_visible
+from .models import Job
+from .selectors import LIST_LIMIT, job_get_visible, job_list_visible_to
+
+
+@require_GET
+@officer_view
+def job_list(request):
+    """后台任务: the jobs of the actor's unions (filters: state, mine=1, recent=1)."""
+    state = request.GET.get("state", "")
+    if state not in Job.State.values:
+        state = ""
+    mine, recent = request.GET.get("mine") == "1", request.GET.get("recent") == "1"
+    rows = list(job_list_visible_to(actor=request.user, state=state, mine=mine, recent=recent)[: LIST_LIMIT + 1])
+    return render(
+        request,
+        "jobs/list.html",
+        {
+            "rows": rows[:LIST_LIMIT],
+            "truncated": len(rows) > LIST_LIMIT,
+            "state": state,
+            "states": Job.State.choices,
+            "mine": mine,
+            "recent": recent,
+        },
+    )
 
 
 @require_GET

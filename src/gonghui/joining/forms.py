@@ -67,6 +67,11 @@ class ApplicationFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     )
     org = OrgField(label=_("工会（含下级）"), required=False)
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
+    due = forms.ChoiceField(
+        label=_("期限"),
+        required=False,
+        choices=[("", _("期限：全部")), ("overdue", _("已超期")), ("soon", _("两天内到期"))],
+    )
 
 
 class TransferFilterForm(BootstrapFormMixin, forms.Form):

@@ -140,6 +140,10 @@ class ApplicationFilters:
     state: str = ""
     org_id: int | None = None  # that union and its subtree
     overdue: bool = False
+    due: str = ""  # "overdue" (as overdue) / "soon": pending, deadline within DUE_SOON_HOURS
+
+
+DUE_SOON_HOURS = 48
 
 
 # The queues' sorts (core.queues): applications past their deadline first (those already flagged
@@ -179,8 +183,11 @@ def application_list_visible_to(
         qs = qs.filter(subtree_q(within.path, "org__path"))
     if filters.state:
         qs = qs.filter(state=filters.state)
-    if filters.overdue:
-        qs = qs.filter(state=JoinState.SUBMITTED, due_at__lt=now or timezone.now())
+    now = now or timezone.now()
+    if filters.overdue or filters.due == "overdue":
+        qs = qs.filter(state=JoinState.SUBMITTED, due_at__lt=now)
+    elif filters.due == "soon":
+        qs = qs.filter(state=JoinState.SUBMITTED, due_at__gte=now, due_at__lt=now + dt.timedelta(hours=DUE_SOON_HOURS))
     return qs
 
 

@@ -53,7 +53,10 @@ def application_list(request):
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         filters = selectors.ApplicationFilters(
-            state=data["state"], org_id=data["org"].pk if data["org"] else None, overdue=data["overdue"]
+            state=data["state"],
+            org_id=data["org"].pk if data["org"] else None,
+            overdue=data["overdue"],
+            due=data["due"],
         )
     now = timezone.now()
     params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}

@@ -10,3 +10,6 @@ class MedicalAidConfig(AppConfig):
     def ready(self) -> None:
         # Registers the bulk-enrolment job handler with jobs.runner.
         from . import enrolment  # noqa: F401
+        from .workbench import register_items
+
+        register_items()

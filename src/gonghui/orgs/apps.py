@@ -6,3 +6,8 @@ class OrgsConfig(AppConfig):
     name = "gonghui.orgs"
     label = "orgs"
     verbose_name = _("工会组织")
+
+    def ready(self) -> None:
+        from .workbench import register_items
+
+        register_items()

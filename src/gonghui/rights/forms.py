@@ -189,6 +189,16 @@ class RequestFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
     channel = forms.ChoiceField(label=_("渠道"), required=False, choices=[("", _("渠道：全部")), *Channel.choices])
     org = OrgField(label=_("工会（含下级）"), required=False)
     overdue = forms.BooleanField(label=_("只看超期"), required=False)
+    due = forms.ChoiceField(
+        label=_("期限"),
+        required=False,
+        choices=[("", _("期限：全部")), ("overdue", _("已超期")), ("soon", _("两天内到期"))],
+    )
+    awaiting = forms.ChoiceField(
+        label=_("待办"),
+        required=False,
+        choices=[("", _("待办：全部")), ("accept", _("待受理")), ("report", _("交办待反馈"))],
+    )
     major = forms.BooleanField(label=_("只看重大劳动事件"), required=False)
     escalated = forms.BooleanField(label=_("提请本工会督办的"), required=False)
     mine = forms.BooleanField(label=_("只看本工会承办的"), required=False)
@@ -205,6 +215,8 @@ class RequestFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
             channel=d["channel"],
             org_id=d["org"].pk if d["org"] else None,
             overdue=d["overdue"],
+            due=d["due"],
+            awaiting=d["awaiting"],
             major=d["major"],
             escalated_to_me=d["escalated"],
             mine_only=d["mine"],

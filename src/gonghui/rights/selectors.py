@@ -57,6 +57,28 @@ REQUEST_QUEUE = QueueSpec(
 )
 
 
+DUE_SOON_HOURS = 48  # "due soon": the running deadline falls within the next two days
+
+
+def due_soon_q(now: dt.datetime | None = None) -> Q:
+    """Requests not yet overdue whose running deadline falls within DUE_SOON_HOURS."""
+    now = now or timezone.now()
+    until = now + dt.timedelta(hours=DUE_SOON_HOURS)
+    soon = Q(state__in=AWAITING_ACCEPTANCE, accept_due_at__gte=now, accept_due_at__lt=until) | Q(
+        state__in=(*BEING_HANDLED, State.REOPENED), resolve_due_at__gte=now, resolve_due_at__lt=until
+    )
+    # A reopened request runs both clocks: one past makes it overdue, not soon.
+    return soon & ~Q(state=State.REOPENED, accept_due_at__lt=now) & ~Q(state=State.REOPENED, resolve_due_at__lt=now)
+
+
+def awaiting_report_q(root: str | None) -> Q:
+    """Requests with a dispatch (交办) to a union in the subtree `root` whose report is still due."""
+    waiting = Dispatch.objects.filter(request=OuterRef("pk"), reported_at__isnull=True)
+    if root is not None:
+        waiting = waiting.filter(subtree_q(root, "to_org__path"))
+    return Q(Exists(waiting))
+
+
 def _visible_q(actor) -> Q:
     root = scope_root_path(actor)  # Forbidden for accounts without read access
     if root is None:
@@ -76,6 +98,8 @@ class RequestFilters:
     category: str = ""
     channel: str = ""
     overdue: bool = False
+    due: str = ""  # "overdue" (same as overdue) / "soon" (deadline within DUE_SOON_HOURS)
+    awaiting: str = ""  # "accept": waiting to be accepted / "report": a dispatch awaits its report
     major: bool = False
     escalated_to_me: bool = False
     org_id: int | None = None  # that union's subtree
@@ -100,8 +124,14 @@ def request_list_visible_to(*, actor, filters: RequestFilters | None = None, now
         qs = qs.filter(category=filters.category)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
-    if filters.overdue:
+    if filters.overdue or filters.due == "overdue":
         qs = qs.filter(overdue_q(now))
+    elif filters.due == "soon":
+        qs = qs.filter(due_soon_q(now))
+    if filters.awaiting == "accept":
+        qs = qs.filter(state__in=AWAITING_ACCEPTANCE)
+    elif filters.awaiting == "report":
+        qs = qs.filter(state__in=OPEN_STATES).filter(awaiting_report_q(scope_root_path(actor)))
     if filters.major:
         qs = qs.filter(is_major_incident=True)
     if filters.escalated_to_me:

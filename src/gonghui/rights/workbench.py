@@ -1,0 +1,68 @@
+"""维权服务 on the officer's workbench (registered from RightsConfig.ready; see core.workbench)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.permissions import can_read, can_write
+from gonghui.core.workbench import Item, Urgency, link, register
+
+from .selectors import RequestFilters, request_list_visible_to
+
+GROUP = _("维权服务")
+
+
+def _queue(params: dict[str, str], filters: RequestFilters) -> dict:
+    """The queue's filters twice: for the count (the list's selector) and for the link (the names
+    the list's form reads), so the total behind the link is the count."""
+    return {
+        "queryset": lambda actor: request_list_visible_to(actor=actor, filters=filters),
+        "url": link("rights:list", params),
+    }
+
+
+def register_items() -> None:
+    register(
+        Item(
+            key="rights.overdue",
+            group=GROUP,
+            label=_("超期未办"),
+            hint=_("超过受理或办结期限的申请"),
+            urgency=Urgency.OVERDUE,
+            allowed=can_read,
+            **_queue({"due": "overdue"}, RequestFilters(due="overdue")),
+        ),
+        Item(
+            key="rights.escalated",
+            group=GROUP,
+            label=_("提请本工会督办"),
+            hint=_("下级超期未办、报本工会督办的申请"),
+            urgency=Urgency.OVERDUE,
+            allowed=can_read,
+            **_queue({"escalated": "on", "open": "on"}, RequestFilters(escalated_to_me=True, open_only=True)),
+        ),
+        Item(
+            key="rights.due_soon",
+            group=GROUP,
+            label=_("两天内到期"),
+            hint=_("受理或办结期限在两天内"),
+            urgency=Urgency.SOON,
+            allowed=can_read,
+            **_queue({"due": "soon"}, RequestFilters(due="soon")),
+        ),
+        Item(
+            key="rights.to_accept",
+            group=GROUP,
+            label=_("待受理"),
+            allowed=can_write,
+            **_queue({"awaiting": "accept"}, RequestFilters(awaiting="accept")),
+        ),
+        Item(
+            key="rights.awaiting_report",
+            group=GROUP,
+            label=_("交办待反馈"),
+            hint=_("已交办下级、尚未上报办理结果"),
+            allowed=can_write,
+            **_queue({"awaiting": "report"}, RequestFilters(awaiting="report")),
+        ),
+    )
