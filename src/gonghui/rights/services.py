@@ -40,6 +40,7 @@ from gonghui.core.workdays import deadline_after
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.portal.selectors import linked_person_hash
 
 from .attachments import store_upload
 from .models import (
@@ -319,7 +320,7 @@ def request_file(
     facts = _clean_facts(data)
     uploads = list(uploads)
     _check_upload_count(0, len(uploads))
-    member = current_membership(id_number_hash=worker.id_number_hash) if worker.is_verified else None
+    member = current_membership(id_number_hash=linked_person_hash(worker)) if worker.is_verified else None
     org = route_request(member=member, region_code=facts["region_code"])
     if org is None:
         msg = _("请选择用人单位所在地区，以便转到当地工会办理")
