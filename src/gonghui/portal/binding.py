@@ -126,6 +126,7 @@ def worker_bind_identity(
         _binding_failed(worker=worker, reason="taken", now=now, ip=ip)
         raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]})
 
+    method: str
     if member is None:
         method = Method.NO_RECORD
     else:
