@@ -17,10 +17,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
+# The address the demo serves; links in texts and the member card's QR code follow it unless
+# GONGHUI_SITE_URL is set (e.g. `make demo HOST=0.0.0.0 PORT=8101 GONGHUI_SITE_URL=http://192.168.1.5:8101`).
+SITE_URL = $(or $(GONGHUI_SITE_URL),http://$(HOST):$(PORT))
+
 demo: install
 	$(BIN)/gonghui migrate --noinput
-	$(BIN)/gonghui demo
-	$(BIN)/gonghui runserver $(HOST):$(PORT)
+	GONGHUI_SITE_URL=$(SITE_URL) $(BIN)/gonghui demo
+	@echo "Serving on $(HOST):$(PORT); open $(SITE_URL)/"
+	GONGHUI_SITE_URL=$(SITE_URL) $(BIN)/gonghui runserver $(HOST):$(PORT)
 
 # The whole suite, on SQLite unless DATABASE_URL says otherwise; the browser tests need
 # Debian's chromium, installed here when missing.

@@ -113,6 +113,7 @@ WORKER_OBJECT_KIND_BY_PREFIX: dict[str, str] = {
     "api/v1/assistance/my/": "hardship_file",
     "api/v1/medical-aid/my/claims/": "medical_aid_claim",
     "m/profile/tokens/": "api_token",
+    "m/my-data/consents/": "consent",
 }
 WORKER_A_PHONE = "13911110001"
 WORKER_MARKERS = (*MARKERS, WORKER_A_PHONE, "139****0001", "甲的消息")
@@ -330,7 +331,13 @@ def worker_branch_a(tree, worker_a, branch_a):
     from tests.assistance.support import APPLY_BODY
 
     hardship_application = assistance_services.worker_apply(worker=worker_a, data={**APPLY_BODY, "address": "望京"})
+    from gonghui.privacy.models import Consent
+    from gonghui.privacy.services import sensitive_consent
+
+    sensitive_consent(user=worker_a.user, purpose="medical_aid", agreed=True)
+    consent = Consent.objects.get(user=worker_a.user, purpose="medical_aid")
     return {
+        "consent": consent.pk,
         "api_token": ApiToken.objects.get(digest=ApiToken.digest_of(worker_token_issue(worker=worker_a))).pk,
         "hardship_file": hardship_application.pk,
         "medical_aid_claim": medical_aid_claim,

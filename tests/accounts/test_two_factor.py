@@ -133,6 +133,49 @@ def test_a_wrong_code_is_refused_and_throttled_then_the_right_one_signs_in(tree)
     assert device.throttling_failure_count == 0
 
 
+def _sign_in_lines(user) -> list[tuple[str, dict]]:
+    actions = ("login", "login_awaiting_2fa", "two_factor_failed")
+    return [(log.action, log.detail) for log in AuditLog.objects.filter(actor=user, action__in=actions).order_by("id")]
+
+
+def test_the_sign_in_is_audited_only_after_the_second_step(tree):
+    device, _codes = enrol(tree.city_admin)
+    client = Client()
+    password_step(client, "city_admin")
+    assert _sign_in_lines(tree.city_admin) == [("login_awaiting_2fa", {"method": "password"})]
+
+    right = code_for(device)
+    client.post(VERIFY, {"code": wrong(right)})
+    assert not AuditLog.objects.filter(action="login", actor=tree.city_admin).exists()
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - dt.timedelta(seconds=2)
+    )
+    assert client.post(VERIFY, {"code": right}).status_code == 302
+
+    assert [action for action, _detail in _sign_in_lines(tree.city_admin)] == [
+        "login_awaiting_2fa",
+        "two_factor_failed",
+        "login",
+    ]
+    assert _sign_in_lines(tree.city_admin)[-1][1] == {"method": "password", "two_factor": "totp"}
+
+
+def test_a_sign_in_abandoned_at_the_second_step_leaves_no_login_line(tree):
+    enrol(tree.city_admin)
+    password_step(Client(), "city_admin")
+    fresh = Client()
+    sign_in(fresh, "viewer_a", PASSWORD)  # no second step: one line at once
+
+    assert _sign_in_lines(tree.city_admin) == [("login_awaiting_2fa", {"method": "password"})]
+    assert _sign_in_lines(tree.viewer_a) == [("login", {"method": "password"})]
+
+
+def test_setting_up_the_authenticator_at_sign_in_audits_the_sign_in_after_it(tree):
+    client = Client()
+    sign_in(client, "city_admin", PASSWORD)
+    assert [action for action, _detail in _sign_in_lines(tree.city_admin)] == ["login_awaiting_2fa", "login"]
+
+
 def test_a_code_is_accepted_once(tree):
     device, _codes = enrol(tree.city_admin)
     code = code_for(device)

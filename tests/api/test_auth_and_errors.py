@@ -106,6 +106,21 @@ def test_unparseable_and_wrongly_shaped_bodies_are_400(tree, api_as):
     assert Member.objects.count() == 0
 
 
+def test_a_missing_and_a_blank_required_field_get_the_same_answer(tree, api_as):
+    from gonghui.members.services import member_create
+
+    api = api_as(tree.officer_a)
+    member = member_create(actor=tree.officer_a, data=member_data(tree.union_a1, seq=3))
+    path = f"/bindings/members/{member.pk}/unbind"
+
+    missing, blank, spaces = api.post(path, {}), api.post(path, {"reason": ""}), api.post(path, {"reason": "  "})
+
+    expected = error("bad_request", "请求格式不正确", {"reason": ["此项为必填项"]})
+    assert [r.status_code for r in (missing, blank, spaces)] == [400, 400, 400]
+    assert missing.json() == blank.json() == spaces.json() == expected
+    assert api.post(path, {"reason": "冒用"}).json()["error"]["code"] == "not_bound"  # a real reason gets through
+
+
 def test_chinese_stays_readable_in_responses(tree, api_as):
     response = api_as(tree.officer_a).get(f"/orgs/{tree.district_a.pk}")
 

@@ -151,3 +151,29 @@ def test_schema_names_are_unique_across_apps():
         if seen.setdefault(cls.__name__, where) != where:
             clashes.append((cls.__name__, seen[cls.__name__], where))
     assert clashes == []
+
+
+def test_every_list_answers_items_and_next_cursor():
+    """Issue 16 part 7: no operation answers a bare JSON array; lists are `{"items", "next_cursor"}`."""
+    schema = live_schema()
+    components = schema["components"]["schemas"]
+
+    def resolved(node: dict) -> dict:
+        while "$ref" in node:
+            node = components[node["$ref"].rsplit("/", 1)[-1]]
+        return node
+
+    bare, enveloped = [], 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation.get("responses", {}).items():
+                body = answer.get("content", {}).get("application/json", {}).get("schema")
+                if not status.startswith("2") or body is None:
+                    continue
+                node = resolved(body)
+                if node.get("type") == "array":
+                    bare.append(f"{method.upper()} {path}")
+                elif set(node.get("properties", {})) == {"items", "next_cursor"}:
+                    enveloped += 1
+    assert bare == []
+    assert enveloped > 20

@@ -71,7 +71,7 @@ def test_create_visit_submit_verify_over_the_api(setup):
     assert r.status_code == 200 and r.json()["state"] == "filed"
     r = a1.post(f"{P}/files/{pk}/exit", {"reason": "employed"})
     assert r.status_code == 200 and r.json()["state"] == "exited"
-    events = a1.get(f"{P}/files/{pk}/events").json()
+    events = a1.get(f"{P}/files/{pk}/events").json()["items"]
     # (the task ran at the notice's end, a few days ahead of this test's clock)
     assert {"filed", "reviewed", "exited"} <= {e["kind"] for e in events}
 
@@ -154,8 +154,8 @@ def test_pairings_standards_and_figures(setup):
         {"visit_date": today, "content": "送温暖", "help_type": "money", "help_value": "500"},
     )
     assert r.status_code == 201 and r.json()["help_value"] == "500.00"
-    assert len(a1.get(f"{P}/pairings/{pairing['id']}/visits").json()) == 1
-    assert [p["id"] for p in a1.get(f"{P}/pairings", {"mine": True}).json()] == [pairing["id"]]
+    assert len(a1.get(f"{P}/pairings/{pairing['id']}/visits").json()["items"]) == 1
+    assert [p["id"] for p in a1.get(f"{P}/pairings", {"mine": True}).json()["items"]] == [pairing["id"]]
     assert [f["id"] for f in a1.get(f"{P}/files", {"mine": True}).json()["items"]] == [file.pk]
     assert ApiClient(tree.officer_a).get(f"{P}/files", {"mine": True}).json()["items"] == []
     assert ApiClient(tree.officer_b).get(f"{P}/pairings/{pairing['id']}/visits").status_code == 404
@@ -180,7 +180,7 @@ def test_pairings_standards_and_figures(setup):
         **city.headers,
     )
     assert r3.status_code == 200 and r3.json()["minimum_living"] == "1500.00"
-    assert {s["year"] for s in a1.get(f"{P}/standards").json()} == {2026, 2027}
+    assert {s["year"] for s in a1.get(f"{P}/standards").json()["items"]} == {2026, 2027}
 
 
 def test_worker_applies_and_follows_status(setup):
@@ -223,7 +223,7 @@ def test_worker_applies_and_follows_status(setup):
     got = api.get(f"{P}/my/applications/{file.pk}").json()
     assert got["state"] == "returned" and "内部备注" not in str(got)
     assert [s["label"] for s in got["steps"]] == ["提交申请", "工会入户走访", "报上级工会审核"]
-    assert [f["id"] for f in api.get(f"{P}/my/applications").json()] == [file.pk]
+    assert [f["id"] for f in api.get(f"{P}/my/applications").json()["items"]] == [file.pk]
     # Someone else's file is 404 for this worker; officers get 403 on worker routes.
     other, _ = member_worker(tree, tree.union_a2, seq=51, name="赵六")
     assert ApiClient(other.user).get(f"{P}/my/applications/{file.pk}").status_code == 404

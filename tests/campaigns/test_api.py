@@ -82,7 +82,9 @@ def test_allocations_api(client, rights, world):
     assert over.status_code == 409 and over.json()["error"]["code"] == "allocation_exceeds_parent"
     approved = client.post(f"/api/v1/campaigns/allocations/{child['id']}/approve", **auth).json()
     assert approved["state"] == "approved"
-    tree = client.get(f"/api/v1/campaigns/{campaign.pk}/allocations", **auth).json()
+    listed = client.get(f"/api/v1/campaigns/{campaign.pk}/allocations", **auth).json()
+    assert listed["next_cursor"] is None
+    tree = listed["items"]
     assert [a["org_name"] for a in tree] == ["朝阳区总工会", "望京科技公司工会"]
     assert tree[0]["allocated_amount"] == "1000.00" and tree[0]["available"] == "2000.00"
     # the district's own allocation is approved by the city only
@@ -228,7 +230,7 @@ def test_figures_and_roll_api(client, rights, world):
         ("朝阳区总工会", "3000.00", "800.00", "2200.00")
     ]
     by_type = client.get("/api/v1/campaigns/figures?year=2026", **auth).json()
-    warmth = next(r for r in by_type if r["type"] == "spring_warmth")
+    warmth = next(r for r in by_type["items"] if r["type"] == "spring_warmth")
     assert (warmth["campaigns"], warmth["committed"], warmth["paid"], warmth["beneficiaries"]) == (
         1,
         "800.00",

@@ -153,6 +153,37 @@ def test_demo_leaves_an_existing_tree_alone(tree):
     assert "city_admin" not in output  # the tree's own account, not the demo's
 
 
+def test_demo_prints_the_address_it_serves(tree, settings):
+    settings.GONGHUI_SITE_URL = "http://127.0.0.1:8101/"
+    output = run("demo")
+    assert "浏览器打开 http://127.0.0.1:8101/ 登录" in output and ":8000" not in output
+
+
+def make_demo_commands(**variables: str) -> list[str]:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("GONGHUI_SITE_URL", "HOST", "PORT", "MAKEFLAGS")}
+    argv = ["make", "-n", "-o", ".venv/.installed", "demo", *(f"{k}={v}" for k, v in variables.items())]
+    done = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, check=True)
+    return done.stdout.splitlines()
+
+
+def test_make_demo_serves_and_links_the_host_and_port_it_is_given():
+    lines = make_demo_commands(PORT="8101")
+    assert any(line.endswith("gonghui runserver 127.0.0.1:8101") for line in lines)
+    assert all("GONGHUI_SITE_URL=http://127.0.0.1:8101 " in line for line in lines if "gonghui demo" in line)
+    assert all("GONGHUI_SITE_URL=http://127.0.0.1:8101 " in line for line in lines if "runserver" in line)
+    assert any("open http://127.0.0.1:8101/" in line for line in lines)
+    chosen = make_demo_commands(HOST="0.0.0.0", PORT="8102", GONGHUI_SITE_URL="https://gonghui.example.org")  # noqa: S104
+    assert any(
+        line.startswith("GONGHUI_SITE_URL=https://gonghui.example.org ") and "runserver 0.0.0.0:8102" in line
+        for line in chosen
+    )
+
+
 # ----- seed ----------------------------------------------------------------------------------
 
 

@@ -112,7 +112,18 @@ def test_approve_creates_the_member_with_a_card_and_notifies_by_sms(
     assert len(member.card_number) == 13
     assert member.id_number_hash == pii.keyed_hash(id_number(1))
     assert member.employer_name == "望京快送有限公司" and member.new_employment_form == "delivery_rider"
-    assert member.events.get().actor == tree.officer_a1
+    # Registered, and the applicant's account linked to the record its own application produced.
+    assert [(e.kind, e.actor) for e in member.events.order_by("id")] == [
+        ("created", tree.officer_a1),
+        ("account_bound", tree.officer_a1),
+    ]
+    proof = worker.binding_requests.get()
+    assert (proof.method, proof.state, proof.member, proof.decided_by) == (
+        "joined_online",
+        "confirmed",
+        member,
+        tree.officer_a1,
+    )
     tree.union_a1.refresh_from_db()
     assert tree.union_a1.member_count == 1
     note = Notification.objects.get(recipient=worker.user, topic="join.approved")

@@ -181,7 +181,9 @@ def test_officer_files_a_claim_and_self_paid_must_be_positive(client, tree, worl
 def test_worker_routes(client, tree, world):
     worker = make_worker("13900000001", name="李四", id_no=id_number(1))
     h = {"HTTP_AUTHORIZATION": f"Bearer {worker_token_issue(worker=worker)}"}
-    mine = client.get(f"{BASE}/my/enrolments", **h).json()
+    listed = client.get(f"{BASE}/my/enrolments", **h).json()
+    assert listed["next_cursor"] is None
+    mine = listed["items"]
     assert mine[0]["plan"]["name"] == "2026年度职工住院医疗互助" and mine[0]["usage"]["yearly_left"] == "50000.00"
     data = {"enrolment": world[2].pk, "category": "serious_outpatient", "hospital": "北京肿瘤医院",
             "diagnosis": "化疗", "admission_date": "2026-02-15", "total_cost": "9000", "insurance_paid": "6000"}  # fmt: skip
@@ -206,7 +208,7 @@ def test_worker_routes(client, tree, world):
     h2 = {"HTTP_AUTHORIZATION": f"Bearer {worker_token_issue(worker=other)}"}
     assert client.get(f"{BASE}/my/claims/{cid}", **h2).status_code == 404
     assert client.post(f"{BASE}/my/claims", data, content_type="application/json", **h2).status_code == 404
-    assert client.get(f"{BASE}/my/enrolments", **h2).json() == []
+    assert client.get(f"{BASE}/my/enrolments", **h2).json() == {"items": [], "next_cursor": None}
     # Officers are not workers.
     assert client.get(f"{BASE}/my/claims", **auth(tree.officer_a)).status_code == 403
 

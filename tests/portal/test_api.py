@@ -48,6 +48,7 @@ def test_register_login_verify_me_card_by_api(client, member, sms_outbox):
         "real_name": "",
         "id_number_masked": "",
         "membership": None,
+        "binding_proof_required": False,
     }
 
     response = post(client, "/login", {"phone": PHONE, "password": PASSWORD})

@@ -115,7 +115,7 @@ def test_worker_reopen_and_withdraw(tree):
     assert detail["can_reopen"] is True
     assert detail["resolution"] == "已办结"
     response = api.post(f"/my/requests/{request.pk}/reopen", {"reason": ""})
-    assert response.status_code == 422
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_request"
     assert response.json()["error"]["fields"] == {"reason": ["此项为必填项"]}
     response = api.post(f"/my/requests/{request.pk}/reopen", {"reason": "工资未到账"})
     assert response.json()["state"] == "reopened"
@@ -194,7 +194,7 @@ def test_officer_full_lifecycle_over_the_api(tree):
 def test_officer_reject_transfer_and_errors(tree):
     request = file(plain_worker())
     api = as_officer(tree.officer_a)
-    assert api.post(f"/requests/{request.pk}/reject", {"reason": ""}).status_code == 422
+    assert api.post(f"/requests/{request.pk}/reject", {"reason": ""}).status_code == 400
     assert api.post(f"/requests/{request.pk}/start", {}).json()["error"]["code"] == "bad_state"
     response = api.post(f"/requests/{request.pk}/transfer", {"to_org": tree.union_b1.pk, "note": "x"})
     assert response.status_code == 422

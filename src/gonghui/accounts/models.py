@@ -97,6 +97,7 @@ class AuditLog(models.Model):
     class Action(models.TextChoices):
         LOGIN = "login", _("登录")
         LOGIN_FAILED = "login_failed", _("登录失败")
+        LOGIN_AWAITING_2FA = "login_awaiting_2fa", _("密码正确，待两步验证")
         LOCKED = "locked", _("账号锁定")
         LOGIN_CODE_SENT = "login_code_sent", _("发送登录验证码")
         REVEAL_ID = "reveal_id", _("查看完整证件号码")
@@ -117,6 +118,7 @@ class AuditLog(models.Model):
         WORKER_PASSWORD_RESET = "worker_password_reset", _("职工重置密码")
         WORKER_PASSWORD_CHANGED = "worker_password_changed", _("职工修改密码")
         WORKER_IDENTITY_BOUND = "worker_identity_bound", _("职工实名认证")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("撤回个人信息处理同意")
         WORKER_IDENTITY_REFUSED = "worker_identity_refused", _("职工实名认证未通过")
         WORKER_IDENTITY_REQUESTED = "worker_identity_requested", _("职工申请实名认证")
         WORKER_IDENTITY_UNBOUND = "worker_identity_unbound", _("解除职工实名认证")

@@ -66,7 +66,13 @@ def _lock_window() -> dt.timedelta:
 
 
 def login_check(
-    *, username: str, password: str, ip: str | None = None, request=None, attempt_key: str | None = None
+    *,
+    username: str,
+    password: str,
+    ip: str | None = None,
+    request=None,
+    attempt_key: str | None = None,
+    audit_success: bool = True,
 ) -> User | None:
     """Authenticate; after too many failures the name typed is locked for a while.
 
@@ -76,7 +82,8 @@ def login_check(
     password) or while the caller's address has made too many tries
     (GONGHUI_LOGIN_MAX_PER_IP). Returns None on bad credentials. Unknown and known usernames
     are counted, refused and locked alike. `attempt_key` names the counter when the name typed
-    is not the username (a worker's phone).
+    is not the username (a worker's phone). With `audit_success=False` the caller records the
+    sign-in itself (login_audit), after the second step when one is asked.
     """
     window = _lock_window()
     by_ip = None
@@ -96,7 +103,8 @@ def login_check(
             ratelimit.release(f"login:ip:{ip}")  # a good sign-in gives its try back to the network
         if user is not None and (user.failed_login_count or user.locked_until):
             User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None)
-        audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
+        if audit_success:
+            audit(actor=authenticated, action=AuditLog.Action.LOGIN, ip=ip)
         return authenticated
     if user is not None:
         audit(actor=user, action=AuditLog.Action.LOGIN_FAILED, ip=ip)
@@ -104,6 +112,19 @@ def login_check(
         # Exactly one try of a window has this count: one lockout, one audit record.
         _lock(user=user, key=key, ip=ip)
     return None
+
+
+def login_audit(
+    *, user: User, ip: str | None, method: str, awaiting_second_factor: bool = False, second_factor: str = ""
+):
+    """The sign-in's audit line: `login` only once the account is signed in (after the authenticator
+    code when one is asked); the password or texted code that merely opened the second step is
+    `login_awaiting_2fa`, so the log never shows a sign-in that the second step then refused."""
+    detail: dict[str, str] = {"method": method}
+    if second_factor:
+        detail["two_factor"] = second_factor
+    action = AuditLog.Action.LOGIN_AWAITING_2FA if awaiting_second_factor else AuditLog.Action.LOGIN
+    audit(actor=user, action=action, ip=ip, detail=detail)
 
 
 def _lock(*, user: User | None, key: str, ip: str | None) -> None:
@@ -193,7 +214,9 @@ def officer_code_request(*, username: str, ip: str | None = None, now: dt.dateti
     send_sms(user.phone, f"【{settings.GONGHUI_SMS_SIGNATURE}】{text}", fail_silently=True)
 
 
-def officer_code_login(*, username: str, code: str, ip: str | None = None, now: dt.datetime | None = None) -> User:
+def officer_code_login(
+    *, username: str, code: str, ip: str | None = None, now: dt.datetime | None = None, audit_success: bool = True
+) -> User:
     """The account for username + the latest sign-in code texted to it; clears a lockout.
 
     Each try is taken from the code's allowance before comparing (a conditional UPDATE), so
@@ -221,7 +244,8 @@ def officer_code_login(*, username: str, code: str, ip: str | None = None, now: 
     login_unlock(user=user)
     if ip:
         ratelimit.release(f"login:ip:{ip}")
-    audit(actor=user, action=AuditLog.Action.LOGIN, ip=ip, detail={"method": "sms_code"})
+    if audit_success:
+        audit(actor=user, action=AuditLog.Action.LOGIN, ip=ip, detail={"method": "sms_code"})
     return user
 
 

@@ -26,20 +26,23 @@ from gonghui.web import client_ip, form_errors_from, officer_view
 from . import twofactor
 from .forms import SecondFactorForm
 from .models import User
+from .services import login_audit
 
 PENDING_KEY = "gonghui_2fa_pending"
 # How the signed-in session passed the second step: "totp", "recovery", or "" (not asked).
 VERIFIED_KEY = "gonghui_2fa"
 
 
-def begin_second_step(request: HttpRequest, user: User, *, next_url: str) -> HttpResponse:
-    """After the right password: ask for the code, or to set up an authenticator first."""
+def begin_second_step(request: HttpRequest, user: User, *, next_url: str, method: str = "password") -> HttpResponse:
+    """After the right password (or texted code, `method`): ask for the code, or to set up an
+    authenticator first. The sign-in is audited when the second step completes."""
     request.session.cycle_key()
     request.session[PENDING_KEY] = {
         "user": user.pk,
         "hash": user.get_session_auth_hash(),
         "at": time.time(),
         "next": next_url,
+        "method": method,
     }
     if twofactor.confirmed_authenticator(user) is None:
         return redirect("accounts:two_factor_enrol")
@@ -66,9 +69,11 @@ def _start_over(request: HttpRequest) -> HttpResponse:
 
 
 def _sign_in(request: HttpRequest, user: User, method: str) -> None:
-    request.session.pop(PENDING_KEY, None)
+    pending = request.session.pop(PENDING_KEY, None) or {}
     login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
     request.session[VERIFIED_KEY] = method
+    first_step = str(pending.get("method") or "password") if isinstance(pending, dict) else "password"
+    login_audit(user=user, ip=client_ip(request), method=first_step, second_factor=method)
 
 
 @require_http_methods(["GET", "POST"])

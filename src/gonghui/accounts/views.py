@@ -22,6 +22,7 @@ from .selectors import (
 )
 from .services import (
     LoginLocked,
+    login_audit,
     login_check,
     officer_code_login,
     officer_code_request,
@@ -45,6 +46,7 @@ def login_view(request):
                 password=form.cleaned_data["password"],
                 ip=client_ip(request),
                 request=request,
+                audit_success=False,
             )
         except LoginLocked as locked:
             form.add_error(None, locked_message(locked))
@@ -56,8 +58,10 @@ def login_view(request):
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
                     target = "home"
                 if twofactor.second_step_needed(user):
-                    return begin_second_step(request, user, next_url=target)
+                    login_audit(user=user, ip=client_ip(request), method="password", awaiting_second_factor=True)
+                    return begin_second_step(request, user, next_url=target, method="password")
                 login(request, user)
+                login_audit(user=user, ip=client_ip(request), method="password")
                 return redirect(target)
     return render(
         request,
@@ -89,14 +93,16 @@ def login_code_view(request):
             elif not code:
                 form.add_error("code", _("请输入验证码"))
             else:
-                user = officer_code_login(username=username, code=code, ip=client_ip(request))
+                user = officer_code_login(username=username, code=code, ip=client_ip(request), audit_success=False)
                 target = request.GET.get("next", "")
                 if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
                     target = "home"
                 # The texted code stands in for the password only: the authenticator is still asked.
                 if twofactor.second_step_needed(user):
-                    return begin_second_step(request, user, next_url=target)
+                    login_audit(user=user, ip=client_ip(request), method="sms_code", awaiting_second_factor=True)
+                    return begin_second_step(request, user, next_url=target, method="sms_code")
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login_audit(user=user, ip=client_ip(request), method="sms_code")
                 return redirect(target)
         except LoginLocked as locked:
             form.add_error(None, locked_message(locked))

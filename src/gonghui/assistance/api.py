@@ -32,6 +32,8 @@ from gonghui.core.api_schemas import (
     Year,
     deadline_schedule,
     queue_envelope,
+    whole_list,
+    whole_list_of,
 )
 from gonghui.portal.web import require_verified_worker
 from gonghui.privacy.models import ConsentPurpose
@@ -445,10 +447,12 @@ def worker_apply(request, payload: ApplyIn):
     return Status(201, worker_file_get(worker=worker, file_id=file.pk))
 
 
-@router.get("/my/applications", response={200: list[WorkerFileOut], **READ_ERRORS}, summary="职工：我的帮扶申请")
+@router.get(
+    "/my/applications", response={200: whole_list_of(WorkerFileOut), **READ_ERRORS}, summary="职工：我的帮扶申请"
+)
 def worker_list(request):
     worker = require_verified_worker(request.auth)
-    return list(worker_files(worker=worker).order_by("-id"))
+    return whole_list(worker_files(worker=worker).order_by("-id"))
 
 
 @router.get("/my/applications/{file_id}", response={200: WorkerFileOut, **READ_ERRORS}, summary="职工：帮扶申请进度")
@@ -507,9 +511,11 @@ def file_update(request, file_id: RowId, payload: FileUpdateIn):
     return _detail(request, file_id)
 
 
-@router.get("/files/{file_id}/events", response={200: list[AssistanceEventOut], **READ_ERRORS}, summary="档案时间线")
+@router.get(
+    "/files/{file_id}/events", response={200: whole_list_of(AssistanceEventOut), **READ_ERRORS}, summary="档案时间线"
+)
 def file_events(request, file_id: RowId):
-    return list(file_timeline(actor=request.auth, file=_detail(request, file_id)))
+    return whole_list(file_timeline(actor=request.auth, file=_detail(request, file_id)))
 
 
 @router.post("/files/{file_id}/visits", response={201: VisitOut, **WRITE_ERRORS}, summary="记录入户走访")
@@ -518,9 +524,9 @@ def file_visit(request, file_id: RowId, payload: VisitIn):
     return Status(201, visit)
 
 
-@router.get("/files/{file_id}/visits", response={200: list[VisitOut], **READ_ERRORS}, summary="入户走访记录")
+@router.get("/files/{file_id}/visits", response={200: whole_list_of(VisitOut), **READ_ERRORS}, summary="入户走访记录")
 def file_visits(request, file_id: RowId):
-    return list(_detail(request, file_id).visits.all())
+    return whole_list(_detail(request, file_id).visits.all())
 
 
 def _transition(path: str, summary: str, description: str = ""):
@@ -597,10 +603,10 @@ def file_decline(request, file_id: RowId, payload: AssistanceReasonIn):
 # ---- pairings --------------------------------------------------------------------------------
 
 
-@router.get("/pairings", response={200: list[PairingOut], **READ_ERRORS}, summary="结对帮扶列表")
+@router.get("/pairings", response={200: whole_list_of(PairingOut), **READ_ERRORS}, summary="结对帮扶列表")
 def pairings(request, file: RowId | None = None, mine: bool = False):
     target = _detail(request, file) if file else None
-    return list(pairing_list(actor=request.auth, file=target, mine=mine)[:500])
+    return whole_list(pairing_list(actor=request.auth, file=target, mine=mine)[:500])
 
 
 @router.post("/files/{file_id}/pairings", response={201: PairingOut, **WRITE_ERRORS}, summary="安排结对帮扶")
@@ -623,11 +629,13 @@ def pairing_end(request, pairing_id: RowId, payload: PairingEndIn):
 
 
 @router.get(
-    "/pairings/{pairing_id}/visits", response={200: list[PairingVisitOut], **READ_ERRORS}, summary="帮扶走访记录"
+    "/pairings/{pairing_id}/visits",
+    response={200: whole_list_of(PairingVisitOut), **READ_ERRORS},
+    summary="帮扶走访记录",
 )
 def pairing_visit_list(request, pairing_id: RowId):
     pairing = pairing_get_visible(actor=request.auth, pairing_id=pairing_id)
-    return list(pairing_visits(actor=request.auth, pairing=pairing))
+    return whole_list(pairing_visits(actor=request.auth, pairing=pairing))
 
 
 @router.post("/pairings/{pairing_id}/visits", response={201: PairingVisitOut, **WRITE_ERRORS}, summary="记录帮扶走访")
@@ -640,9 +648,9 @@ def pairing_visit_create(request, pairing_id: RowId, payload: PairingVisitIn):
 # ---- living standards and figures ------------------------------------------------------------
 
 
-@router.get("/standards", response={200: list[StandardOut], **READ_ERRORS}, summary="生活保障标准")
+@router.get("/standards", response={200: whole_list_of(StandardOut), **READ_ERRORS}, summary="生活保障标准")
 def standards(request, year: Year | None = None):
-    return list(living_standard_list(actor=request.auth, year=year))
+    return whole_list(living_standard_list(actor=request.auth, year=year))
 
 
 @router.post(

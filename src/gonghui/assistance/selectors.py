@@ -28,6 +28,7 @@ from gonghui.core.queues import QueueSpec
 from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
+from gonghui.portal.selectors import linked_person_hash
 
 from .models import (
     REVIEW_REMINDER_DAYS,
@@ -354,10 +355,12 @@ CAUSE_LABELS = dict(HardshipCause.choices)
 
 
 def worker_files(*, worker) -> QuerySet[HardshipFile]:
-    """The worker's own applications and files (matched by their real-name ID hash)."""
-    if not worker.id_number_hash:
-        return HardshipFile.objects.none()
-    return HardshipFile.objects.filter(Q(worker=worker) | Q(id_number_hash=worker.id_number_hash)).select_related("org")
+    """The worker's own applications, and files on their person once the binding is proven
+    (portal.selectors.linked_person_hash)."""
+    person = linked_person_hash(worker)
+    if not person:
+        return HardshipFile.objects.filter(worker=worker).select_related("org")
+    return HardshipFile.objects.filter(Q(worker=worker) | Q(id_number_hash=person)).select_related("org")
 
 
 def worker_file_get(*, worker, file_id: int | str) -> HardshipFile:

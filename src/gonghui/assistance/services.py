@@ -57,6 +57,7 @@ from gonghui.core.workdays import deadline_after, local_date
 from gonghui.notifications.services import notify
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
+from gonghui.portal.selectors import linked_person_hash
 
 from . import rules
 from .models import (
@@ -1127,7 +1128,8 @@ def worker_apply(*, worker, data: dict[str, Any], now: dt.datetime | None = None
     now = _now(now)
     if not worker.is_verified:
         raise Forbidden(_("请先完成实名认证"))
-    member = member_current_elsewhere(id_number_hash=worker.id_number_hash)
+    person = linked_person_hash(worker)
+    member = member_current_elsewhere(id_number_hash=person) if person else None
     if member is None:
         raise Conflict(_("网上申请仅限工会会员；非会员职工请联系所在地工会办理"), code="not_a_member")
     with transaction.atomic():

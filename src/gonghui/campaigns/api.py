@@ -32,6 +32,8 @@ from gonghui.core.api_schemas import (
     batch_envelope,
     keyset_envelope,
     queue_envelope,
+    whole_list,
+    whole_list_of,
 )
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.web import client_ip
@@ -409,9 +411,9 @@ def create_campaign(request, payload: CampaignIn):
     return Status(201, campaign_get_visible(actor=actor, pk=campaign.pk))
 
 
-@router.get("/figures", response={200: list[TypeFiguresOut], **READ_ERRORS}, summary="年度汇总（按活动类型）")
+@router.get("/figures", response={200: whole_list_of(TypeFiguresOut), **READ_ERRORS}, summary="年度汇总（按活动类型）")
 def figures_by_type(request, year: Year):
-    return year_figures(actor=request.auth, year=year)
+    return whole_list(year_figures(actor=request.auth, year=year))
 
 
 class BatchPayIn(BatchIn):
@@ -574,12 +576,12 @@ def close_campaign(request, campaign_id: RowId):
 
 @router.get(
     "/{campaign_id}/allocations",
-    response={200: list[AllocationOut], **READ_ERRORS},
+    response={200: whole_list_of(AllocationOut), **READ_ERRORS},
     summary="预算分配（数据范围内，按组织树排序）",
 )
 def list_allocations(request, campaign_id: RowId):
     campaign = campaign_get_visible(actor=request.auth, pk=campaign_id)
-    return list(allocation_list_visible(actor=request.auth, campaign=campaign))
+    return whole_list(allocation_list_visible(actor=request.auth, campaign=campaign))
 
 
 @router.post(

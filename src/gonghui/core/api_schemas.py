@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, create_model, field_validator
+from pydantic_core import PydanticCustomError
 
 from .batch import BATCH_MAX, BatchItem, batch_summary
 from .bounds import INT32_MAX, ROW_ID_MAX
@@ -104,14 +105,19 @@ def _without_nul(value: Any) -> None:
 
 class InputSchema(Schema):
     """Request bodies: unknown fields are rejected (400), so a misspelt field never passes silently;
-    no text may hold a NUL character (PostgreSQL can neither store nor compare one)."""
+    no text may hold a NUL character (PostgreSQL can neither store nor compare one); a required
+    text sent blank ("" or spaces) is missing, and answers exactly like a field left out (400
+    bad_request, "此项为必填项"), never differently from it."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
+    def _no_nul_characters(cls, value: Any, info: ValidationInfo) -> Any:
         _without_nul(value)
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, str) and not value.strip() and field is not None and field.is_required():
+            raise PydanticCustomError("missing", "Field required")
         return value
 
 
@@ -161,6 +167,28 @@ def keyset_envelope(qs: QuerySet[Any], page: PageParams, *, descending: bool = T
     rows: list[Model]
     rows, next_cursor = keyset_page(qs, cursor=page.cursor, limit=page.limit, descending=descending)
     return {"items": rows, "next_cursor": next_cursor}
+
+
+_WHOLE_LISTS: dict[type, type[Schema]] = {}
+
+
+def whole_list_of(item: type[Schema]) -> type[Schema]:
+    """The list shape for a list answered whole (short by nature: a timeline, a year's figures):
+    the same `{"items": [...], "next_cursor": null}` as a paginated one, so every list in the API
+    reads alike and may be paginated later without breaking clients."""
+    if item not in _WHOLE_LISTS:
+        _WHOLE_LISTS[item] = create_model(
+            f"{item.__name__.removesuffix('Out')}List",
+            __base__=Schema,
+            items=(list[item], ...),  # type: ignore[valid-type]
+            next_cursor=(str | None, Field(None, description="整个列表一次返回，总是 null")),
+        )
+    return _WHOLE_LISTS[item]
+
+
+def whole_list(rows: Any) -> dict[str, Any]:
+    """A list answered whole, in the list shape (see whole_list_of)."""
+    return {"items": list(rows), "next_cursor": None}
 
 
 class DeadlineScheduleOut(Schema):

@@ -27,6 +27,8 @@ from gonghui.core.api_schemas import (
     deadline_schedule,
     keyset_envelope,
     queue_envelope,
+    whole_list,
+    whole_list_of,
 )
 from gonghui.core.errors import NotFound
 from gonghui.core.phone import mask_mobile
@@ -297,10 +299,10 @@ def _invite_url(request, token: str) -> str:
     return request.build_absolute_uri(reverse("join_portal:invite", args=[token]))
 
 
-@router.get("/unions", response={200: list[UnionOut], **READ_ERRORS}, summary="查找可加入的工会（职工）")
+@router.get("/unions", response={200: whole_list_of(UnionOut), **READ_ERRORS}, summary="查找可加入的工会（职工）")
 def get_unions(request, params: Query[UnionSearchParams]):
     require_worker(request.user)
-    return selectors.union_search(q=params.q, region=params.region, no_union=params.no_union)
+    return whole_list(selectors.union_search(q=params.q, region=params.region, no_union=params.no_union))
 
 
 @router.get("/invites/{code}", response={200: InviteLookupOut, **READ_ERRORS}, summary="按邀请码查看工会（职工）")

@@ -24,6 +24,7 @@ from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible, org_name_q
 from gonghui.portal.models import WorkerAccount
+from gonghui.portal.selectors import account_linked_to, linked_person_hash
 
 from .employers import employer_key
 from .models import (
@@ -306,23 +307,19 @@ def worker_pending_application(*, worker: WorkerAccount | None) -> JoinApplicati
 
 
 def worker_membership(*, worker: WorkerAccount) -> Member | None:
-    """The worker's current membership, found by their bound ID number (survives transfers)."""
-    if not worker.id_number_hash:
+    """The worker's current membership, found by their proven binding (survives transfers)."""
+    person = linked_person_hash(worker)
+    if not person:
         return None
-    return (
-        Member.objects.filter(id_number_hash=worker.id_number_hash, status__in=CURRENT_STATUSES)
-        .select_related("org")
-        .first()
-    )
+    return Member.objects.filter(id_number_hash=person, status__in=CURRENT_STATUSES).select_related("org").first()
 
 
 def worker_transfers(*, worker: WorkerAccount) -> QuerySet[TransferRequest]:
     """Transfer requests on any membership record of the worker's (bound) person."""
-    if not worker.id_number_hash:
+    person = linked_person_hash(worker)
+    if not person:
         return TransferRequest.objects.none()
-    return TransferRequest.objects.filter(member__id_number_hash=worker.id_number_hash).select_related(
-        "from_org", "to_org", "member"
-    )
+    return TransferRequest.objects.filter(member__id_number_hash=person).select_related("from_org", "to_org", "member")
 
 
 def worker_transfer_get(*, worker: WorkerAccount, request_id: int | str) -> TransferRequest:
@@ -333,5 +330,5 @@ def worker_transfer_get(*, worker: WorkerAccount, request_id: int | str) -> Tran
 
 
 def worker_for_member(member: Member) -> WorkerAccount | None:
-    """The worker account bound to the member's person, if any."""
-    return WorkerAccount.objects.select_related("user").filter(id_number_hash=member.id_number_hash).first()
+    """The worker account bound to the member's person by a proven binding, if any."""
+    return account_linked_to(id_number_hash=member.id_number_hash)

@@ -33,7 +33,9 @@ from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
 from gonghui.orgs.services import org_create
+from gonghui.portal.binding import record_joined_online
 from gonghui.portal.models import WorkerAccount
+from gonghui.portal.selectors import PROOF_NEEDED_MESSAGE, proof_needed_for
 
 from .employers import employer_key
 from .models import (
@@ -294,6 +296,8 @@ def application_submit(
     holder = worker_membership(worker=worker)
     if holder is not None:
         raise _already_member_error(holder)
+    if proof_needed_for(worker) is not None:
+        raise Conflict(str(PROOF_NEEDED_MESSAGE), code="binding_proof_required")
     number = pii.decrypt(worker.id_number_encrypted)
     raw = {k: data[k] for k in APPLICATION_FIELDS if k in data}
     raw.setdefault("phone", worker.phone)
@@ -399,6 +403,8 @@ def application_approve(*, actor, application: JoinApplication, now: dt.datetime
         application.decided_at = now
         application.save(update_fields=["state", "member", "org", "decided_by", "decided_at", "updated_at"])
         _event(kind=JoiningEvent.Kind.APPROVED, actor=actor, now=now, application=application)
+        # The account's own application produced the record: that proves its binding for it.
+        record_joined_online(worker=application.worker, member=member, actor=actor, now=now)
         notify(
             [application.worker.user],
             topic="join.approved",

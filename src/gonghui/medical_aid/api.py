@@ -36,6 +36,8 @@ from gonghui.core.api_schemas import (
     batch_envelope,
     keyset_envelope,
     queue_envelope,
+    whole_list,
+    whole_list_of,
 )
 from gonghui.core.errors import NotFound
 from gonghui.jobs.selectors import job_get_visible
@@ -838,10 +840,12 @@ def download(request, claim_id: RowId, attachment_id: RowId):
 # ---- worker routes --------------------------------------------------------------------------
 
 
-@router.get("/my/enrolments", response={200: list[MyEnrolmentOut], **READ_ERRORS}, summary="职工：我的参保与本年度使用")
+@router.get(
+    "/my/enrolments", response={200: whole_list_of(MyEnrolmentOut), **READ_ERRORS}, summary="职工：我的参保与本年度使用"
+)
 def my_enrolments(request):
     worker = require_verified_worker(request.auth)
-    return worker_enrolments(worker=worker)
+    return whole_list(worker_enrolments(worker=worker))
 
 
 @router.get("/my/claims", response={200: ClaimPage, **READ_ERRORS}, summary="职工：我的申请")

@@ -28,6 +28,7 @@ from gonghui.core.treepath import STEP_LEN, subtree_q
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import org_get_visible, org_subtree_totals
+from gonghui.portal.selectors import linked_person_hash
 
 from .models import (
     COUNTED_STATES,
@@ -256,10 +257,11 @@ def attachment_get_visible(*, actor, claim_id: Any, attachment_id: Any) -> Claim
 
 def worker_enrolments(*, worker) -> list[Enrolment]:
     """The worker's enrolments (newest plan first); none without a real-name binding."""
-    if not worker.id_number_hash:
+    person = linked_person_hash(worker)
+    if not person:
         return []
     return list(
-        Enrolment.objects.filter(person_hash=worker.id_number_hash)
+        Enrolment.objects.filter(person_hash=person)
         .select_related("plan", "plan__organiser", "union", "member")
         .order_by("-plan__year", "-id")
     )
@@ -268,14 +270,16 @@ def worker_enrolments(*, worker) -> list[Enrolment]:
 def worker_enrolment_get(*, worker, enrolment_id: Any) -> Enrolment:
     try:
         return Enrolment.objects.select_related("plan", "union").get(
-            pk=int(enrolment_id), person_hash=worker.id_number_hash or "-"
+            pk=int(enrolment_id), person_hash=linked_person_hash(worker) or "-"
         )
     except (Enrolment.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("参保登记不存在")) from None
 
 
 def claim_qs_for_worker(*, worker) -> QuerySet[Claim]:
-    return Claim.objects.filter(enrolment__person_hash=worker.id_number_hash or "-").select_related("plan", "union")
+    return Claim.objects.filter(enrolment__person_hash=linked_person_hash(worker) or "-").select_related(
+        "plan", "union"
+    )
 
 
 def claim_get_for_worker(*, worker, claim_id: Any) -> Claim:

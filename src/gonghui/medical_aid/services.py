@@ -33,7 +33,7 @@ from gonghui.members.selectors import member_get_visible
 from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import Org, OrgKind
 from gonghui.orgs.selectors import org_get_visible
-from gonghui.portal.models import WorkerAccount
+from gonghui.portal.selectors import account_linked_to, linked_person_hash
 
 from .attachments import store_upload
 from .models import (
@@ -444,11 +444,7 @@ def _event(claim: Claim, kind: str, *, actor=None, by_worker: bool = False, note
 
 
 def _worker_user(claim: Claim):
-    worker = (
-        WorkerAccount.objects.filter(id_number_hash=claim.enrolment.person_hash, user__is_active=True)
-        .select_related("user")
-        .first()
-    )
+    worker = account_linked_to(id_number_hash=claim.enrolment.person_hash)
     return worker.user if worker is not None else None
 
 
@@ -552,7 +548,7 @@ def claim_file_worker(
     """A real-name verified worker files a claim under their own enrolment."""
     if not worker.is_verified or not worker.id_number_hash:
         raise Forbidden(_("请先完成实名认证"))
-    if enrolment.person_hash != worker.id_number_hash:
+    if enrolment.person_hash != linked_person_hash(worker):
         raise NotFound(_("参保登记不存在"))
     enrolment = Enrolment.objects.select_related("plan", "union").get(pk=enrolment.pk)
     return _create_claim(

@@ -23,7 +23,7 @@ from gonghui.web import client_ip
 from . import binding, services
 from .conf import limit
 from .models import WorkerAccount
-from .selectors import current_member
+from .selectors import current_member, proof_needed_for
 from .web import require_worker
 
 router = Router(tags=["职工服务"])
@@ -78,6 +78,11 @@ class PortalVerifyCodeIn(InputSchema):
     code: str = Field(..., max_length=6, description="发送到名册手机号的验证码（6位）")
 
 
+class PortalProveIn(InputSchema):
+    phone_changed: bool = Field(False, description="名册中的手机号已不用：不发验证码，改由所在工会工作人员核实确认")
+    note: str = Field("", max_length=200, description="给工会的说明（选填）")
+
+
 class PortalAskUnionIn(InputSchema):
     note: str = Field("", max_length=200, description="给工会的说明（选填）")
 
@@ -110,6 +115,10 @@ class PortalMeOut(Schema):
     real_name: str = Field(..., description="实名认证的姓名；未认证为空")
     id_number_masked: str = Field(..., description="脱敏证件号码；未认证为空")
     membership: PortalMembershipOut | None = Field(..., description="当前会籍；不是会员时为 null")
+    binding_proof_required: bool = Field(
+        ...,
+        description="实名信息已与会员档案匹配但尚未证明是本人（认证时名册中无此人）：调用 /verify/prove 完成验证后才返回会籍",
+    )
 
 
 class PortalBindingOut(Schema):
@@ -118,9 +127,10 @@ class PortalBindingOut(Schema):
         description="awaiting_code 验证码已发至名册手机号，待输入；pending 待工会确认；confirmed 已绑定；"
         "rejected 工会驳回（见 reason）；cancelled 已撤回；none 从未申请",
     )
-    method: Literal["", "sms", "review", "phone_match", "no_record"] = Field(
+    method: Literal["", "sms", "review", "phone_match", "no_record", "joined_online"] = Field(
         ...,
-        description="sms 名册手机号验证码，review 工会确认，phone_match 注册手机号即名册手机号，no_record 名册中无此人",
+        description="sms 名册手机号验证码，review 工会确认，phone_match 注册手机号即名册手机号，no_record 名册中无此人，"
+        "joined_online 本账号在线入会获批",
     )
     phone_masked: str = Field(..., description="验证码发送到的名册手机号（脱敏），如 138****1234")
     org_name: str = Field(..., description="确认申请的工会（待工会确认时）")
@@ -160,6 +170,7 @@ def _me(worker: WorkerAccount) -> dict:
         "real_name": worker.real_name,
         "id_number_masked": worker.id_number_masked,
         "membership": current_member(worker),
+        "binding_proof_required": proof_needed_for(worker) is not None,
     }
 
 
@@ -285,6 +296,23 @@ def post_verify_code(request, payload: PortalVerifyCodeIn):
 def post_verify_ask_union(request, payload: PortalAskUnionIn):
     worker = require_worker(request.auth)
     return _binding(worker, binding.worker_binding_ask_union(worker=worker, note=payload.note))
+
+
+@router.post(
+    "/verify/prove",
+    response={200: PortalBindingOut, **PUBLIC_ERRORS},
+    summary="实名认证：证明会员档案是本人的",
+    description="认证时名册中无此人、之后名册出现了匹配的会员档案（/me 的 binding_proof_required=true）时，"
+    "须证明是本人才能看到会籍：验证码发至名册手机号（state=awaiting_code，再调用 /verify/code），"
+    "或 phone_changed=true 交所在工会确认（state=pending）；注册手机号即名册手机号时直接完成。"
+    "无需证明时 409 no_proof_needed。",
+)
+def post_verify_prove(request, payload: PortalProveIn):
+    worker = require_worker(request.auth)
+    started = binding.worker_prove_binding(
+        worker=worker, phone_changed=payload.phone_changed, note=payload.note, ip=client_ip(request)
+    )
+    return _binding(worker, started)
 
 
 @router.post("/verify/cancel", response={200: PortalBindingOut, **WORKER_ERRORS}, summary="实名认证：撤回申请")

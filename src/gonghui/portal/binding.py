@@ -17,14 +17,14 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import AuditLog, User
 from gonghui.accounts.permissions import require_write
 from gonghui.accounts.services import audit, sign_out_everywhere
-from gonghui.core import pii, ratelimit
+from gonghui.core import codes, pii, ratelimit
 from gonghui.core.errors import Conflict, InvalidInput, NotFound, Throttled
 from gonghui.core.idcard import mask_id_number, parse_id_number
 from gonghui.core.limits import limit
@@ -126,14 +126,47 @@ def worker_bind_identity(
         _binding_failed(worker=worker, reason="taken", now=now, ip=ip)
         raise Conflict(taken, code="identity_taken", fields={"id_number": [taken]})
 
+    method: str
     if member is None:
         method = Method.NO_RECORD
-    elif member.phone and member.phone == worker.phone and worker.phone_verified_at:
-        method = Method.PHONE_MATCH
-    elif member.phone and not phone_changed:
-        method = Method.SMS
     else:
-        method = Method.REVIEW
+        method = _proof_method(worker=worker, member=member, phone_changed=phone_changed)
+    return _open_request(
+        worker=worker,
+        member=member,
+        method=method,
+        identity={
+            "name": name,
+            "id_type": id_type,
+            "id_number_encrypted": pii.encrypt(facts.number),
+            "id_number_hash": number_hash,
+            "id_number_masked": mask_id_number(facts.number),
+        },
+        note=note,
+        ip=ip,
+        now=now,
+    )
+
+
+def _proof_method(*, worker: WorkerAccount, member: Member, phone_changed: bool) -> str:
+    if member.phone and member.phone == worker.phone and worker.phone_verified_at:
+        return Method.PHONE_MATCH
+    if member.phone and not phone_changed:
+        return Method.SMS
+    return Method.REVIEW
+
+
+def _open_request(
+    *,
+    worker: WorkerAccount,
+    member: Member | None,
+    method: str,
+    identity: dict[str, str],
+    note: str,
+    ip: str | None,
+    now: dt.datetime,
+) -> BindingRequest:
+    """Record the request and start its proof: bind at once, text the code, or queue it."""
     code = f"{secrets.randbelow(10**6):06d}" if method == Method.SMS else ""
     with transaction.atomic():
         # A new try replaces the worker's open one (a lost code, a phone that changed meanwhile).
@@ -149,14 +182,10 @@ def worker_bind_identity(
             org=member.org if member else None,
             method=method,
             state=State.AWAITING_CODE if method == Method.SMS else State.PENDING,
-            name=name,
-            id_type=id_type,
-            id_number_encrypted=pii.encrypt(facts.number),
-            id_number_hash=number_hash,
-            id_number_masked=mask_id_number(facts.number),
             phone_masked=mask_mobile(member.phone) if method == Method.SMS and member else "",
             note=(note or "").strip()[:200],
             created_at=now,
+            **identity,
         )
         audit(
             actor=worker.user,
@@ -181,13 +210,79 @@ def worker_bind_identity(
         else:
             _bind(request, actor=worker.user, now=now)
     if method == Method.SMS:
+        assert member is not None
         text = _(
             "验证码%(code)s，用于职工账号实名认证，%(ttl)s分钟内有效。如非本人操作，请勿告诉他人并联系所在工会。"
         ) % {"code": code, "ttl": limit("GONGHUI_SMS_CODE_TTL_MINUTES")}
         try:
-            send_sms(member.phone, f"【{settings.GONGHUI_SMS_SIGNATURE}】{text}")  # type: ignore[union-attr]
+            send_sms(member.phone, f"【{settings.GONGHUI_SMS_SIGNATURE}】{text}")
         except SmsDeliveryError:
             raise Unavailable(_("短信发送失败，请稍后再试")) from None
+    return request
+
+
+def worker_prove_binding(
+    *,
+    worker: WorkerAccount,
+    phone_changed: bool = False,
+    note: str = "",
+    ip: str | None = None,
+    now: dt.datetime | None = None,
+) -> BindingRequest:
+    """Prove a binding made while the person was on no roll, now that a membership record matches
+    it (see portal.selectors.linked_person_hash): the same proofs as a binding — a code to the
+    roll's phone, the worker's own verified phone being the roll's, or the union's review. Until
+    then the account sees nothing of the record."""
+    from .selectors import proof_needed_for
+
+    now = now or timezone.now()
+    member = proof_needed_for(worker)
+    if member is None:
+        raise Conflict(_("您的实名认证无需再次验证"), code="no_proof_needed")
+    by_account = ratelimit.hit(f"binding:worker:{worker.pk}", window=DAY)
+    if by_account.over(limit("GONGHUI_BINDING_MAX_FAILURES_PER_DAY")):
+        raise _throttled(by_account)
+    return _open_request(
+        worker=worker,
+        member=member,
+        method=_proof_method(worker=worker, member=member, phone_changed=phone_changed),
+        identity={
+            "name": worker.real_name,
+            "id_type": worker.id_type,
+            "id_number_encrypted": worker.id_number_encrypted,
+            "id_number_hash": worker.id_number_hash,
+            "id_number_masked": worker.id_number_masked,
+        },
+        note=note,
+        ip=ip,
+        now=now,
+    )
+
+
+def record_joined_online(*, worker: WorkerAccount, member: Member, actor, now: dt.datetime) -> BindingRequest | None:
+    """The union approved this account's own join application and registered `member`: that is the
+    proof linking the account's binding to the new record (inside the approval's transaction).
+    Nothing is recorded when the account is no longer bound to the applicant's ID number."""
+    if not worker.id_number_hash or worker.id_number_hash != member.id_number_hash:
+        return None
+    request = BindingRequest.objects.create(
+        worker=worker,
+        member=member,
+        org=member.org,
+        method=Method.JOINED_ONLINE,
+        state=State.CONFIRMED,
+        name=worker.real_name,
+        id_type=worker.id_type,
+        id_number_encrypted=worker.id_number_encrypted,
+        id_number_hash=worker.id_number_hash,
+        id_number_masked=worker.id_number_masked,
+        created_at=now,
+        decided_at=now,
+        decided_by=actor,
+    )
+    MemberEvent.objects.create(
+        member=member, kind=MemberEvent.Kind.ACCOUNT_BOUND, actor=actor, note=str(Method.JOINED_ONLINE.label)
+    )
     return request
 
 
@@ -208,9 +303,9 @@ def worker_binding_enter_code(
     if request is None or request.state != State.AWAITING_CODE or request.code_expires_at <= now:  # type: ignore[operator]
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     max_attempts = limit("GONGHUI_SMS_CODE_MAX_ATTEMPTS")
-    taken = BindingRequest.objects.filter(
-        pk=request.pk, state=State.AWAITING_CODE, code_attempts__lt=max_attempts
-    ).update(code_attempts=F("code_attempts") + 1)
+    taken = codes.take_try(
+        request, max_attempts=max_attempts, attempts="code_attempts", unused=Q(state=State.AWAITING_CODE)
+    )
     if not taken:
         raise InvalidInput(invalid, code="code_invalid", fields={"code": [invalid]})
     if not hmac.compare_digest(request.code_hash, _code_hash(request.pk, code)):
@@ -222,6 +317,7 @@ def worker_binding_enter_code(
             else _("验证码错误次数过多，已失效，请重新获取")
         )
         raise InvalidInput(message, code="code_wrong", fields={"code": [message]})
+    # Used up under the row lock: binding changes the state, so a parallel right try finds it done.
     with transaction.atomic():
         request = BindingRequest.objects.select_for_update().get(pk=request.pk)
         if request.state != State.AWAITING_CODE:
@@ -372,7 +468,8 @@ def binding_request_confirm(*, actor, request_id: int | str, now: dt.datetime | 
         request = binding_request_get_visible(actor=actor, request_id=request_id, for_update=True)
         if request.state != State.PENDING:
             raise Conflict(_("该申请已办理"), code="binding_decided")
-        if request.worker.is_verified:
+        worker = request.worker
+        if worker.is_verified and worker.id_number_hash != request.id_number_hash:
             raise Conflict(_("该职工账号已完成实名认证"), code="already_verified")
         _bind(request, actor=actor, now=now)
     return request

@@ -107,7 +107,10 @@ class BindingRequest(models.Model):
     when that phone changed, an officer of their union confirms it in the union's queue
     (`review`). A person not on any roll binds at once (`no_record`: there is no membership to
     take over, and a joining application is reviewed by the union anyway); so does a worker whose
-    own verified phone is the roll's (`phone_match`).
+    own verified phone is the roll's (`phone_match`). A `no_record` binding links no membership
+    that appears later, unless the account's own join application produced it (`joined_online`,
+    a confirmed request written when the union approves it) or the worker proves it afterwards
+    with a code or the union's review (portal.selectors.linked_person_hash).
     """
 
     class Method(models.TextChoices):
@@ -115,6 +118,7 @@ class BindingRequest(models.Model):
         REVIEW = "review", _("工会确认")
         PHONE_MATCH = "phone_match", _("注册手机号与名册一致")
         NO_RECORD = "no_record", _("名册中无此人")
+        JOINED_ONLINE = "joined_online", _("本账号在线入会获批")
 
     class State(models.TextChoices):
         AWAITING_CODE = "awaiting_code", _("待输入验证码")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.accounts.permissions import require_read
 from gonghui.accounts.scope import scope_q
@@ -19,30 +20,83 @@ from gonghui.orgs.models import Org
 from .models import BindingRequest, WorkerAccount
 
 
-def current_member(worker: WorkerAccount | None) -> Member | None:
-    """The worker's current membership (active or retained), found by the bound ID number's hash."""
+def linked_person_hash(worker: WorkerAccount | None) -> str:
+    """The bound ID number's hash if the binding proves the person for the union's records about
+    them (membership, transfers, hardship files, mutual-aid enrolments); "" otherwise.
+
+    Every read that maps a worker account to a person's records goes through here. A binding made
+    while the person was on no roll (`no_record`) proved nothing but the name and ID number, which
+    a stranger can know: it links records only once the account itself proved the person later —
+    its own online join application produced the record (`joined_online`, written by joining's
+    approval), or a code to the roll's phone or the union's review (a newer confirmed request).
+    The newest confirmed request for the bound number decides. Bindings made before requests were
+    recorded have none and count as proven: they were made when any binding was trusted, and the
+    union can unbind a wrong one (no data migration needed, nothing to guess for old rows).
+    """
     if worker is None or not worker.id_number_hash:
+        return ""
+    key = (worker.pk, worker.id_number_hash, worker.verified_at)
+    cached = getattr(worker, "_linked_person_hash", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    method = (
+        BindingRequest.objects.filter(
+            worker=worker, state=BindingRequest.State.CONFIRMED, id_number_hash=worker.id_number_hash
+        )
+        .order_by("-decided_at", "-id")
+        .values_list("method", flat=True)
+        .first()
+    )
+    linked = "" if method == BindingRequest.Method.NO_RECORD else worker.id_number_hash
+    worker._linked_person_hash = (key, linked)  # type: ignore[attr-defined]
+    return linked
+
+
+PROOF_NEEDED_MESSAGE = gettext_lazy("您的实名信息已与会员档案匹配，请完成验证后查看")
+
+
+def proof_needed_for(worker: WorkerAccount | None) -> Member | None:
+    """The current membership that matches the worker's unproven binding (see linked_person_hash):
+    the record the worker must prove before seeing it (code to its phone, or the union's review)."""
+    if worker is None or not worker.id_number_hash or linked_person_hash(worker):
         return None
     return member_current_elsewhere(id_number_hash=worker.id_number_hash)
 
 
+def account_linked_to(*, id_number_hash: str) -> WorkerAccount | None:
+    """The active worker account whose binding is proven for this person (who may be told about
+    their records), if any."""
+    if not id_number_hash:
+        return None
+    worker = (
+        WorkerAccount.objects.select_related("user").filter(id_number_hash=id_number_hash, user__is_active=True).first()
+    )
+    return worker if worker is not None and linked_person_hash(worker) else None
+
+
+def current_member(worker: WorkerAccount | None) -> Member | None:
+    """The worker's current membership (active or retained), found by the proven binding's hash."""
+    person = linked_person_hash(worker)
+    if not person:
+        return None
+    return member_current_elsewhere(id_number_hash=person)
+
+
 def membership_records(worker: WorkerAccount) -> list[Member]:
     """Every membership record of the worker's person, newest first (transfers open new ones)."""
-    if not worker.id_number_hash:
+    person = linked_person_hash(worker)
+    if not person:
         return []
-    return list(
-        Member.objects.filter(id_number_hash=worker.id_number_hash).select_related("org").order_by("-join_date", "-id")
-    )
+    return list(Member.objects.filter(id_number_hash=person).select_related("org").order_by("-join_date", "-id"))
 
 
 def transfer_history(worker: WorkerAccount) -> list[Transfer]:
     """The person's completed transfers (会员接转), newest first."""
-    if not worker.id_number_hash:
+    person = linked_person_hash(worker)
+    if not person:
         return []
     return list(
-        Transfer.objects.filter(
-            Q(from_member__id_number_hash=worker.id_number_hash) | Q(to_member__id_number_hash=worker.id_number_hash)
-        )
+        Transfer.objects.filter(Q(from_member__id_number_hash=person) | Q(to_member__id_number_hash=person))
         .select_related("from_org", "to_org")
         .order_by("-created_at", "-id")
     )

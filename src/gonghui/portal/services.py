@@ -483,10 +483,12 @@ def card_check(*, token: str, now: dt.datetime | None = None) -> CardCheck:
 
 def require_member(worker: WorkerAccount) -> Member:
     """The worker's current membership, or Forbidden with the reason."""
-    from .selectors import current_member
+    from .selectors import PROOF_NEEDED_MESSAGE, current_member, proof_needed_for
 
     if not worker.is_verified:
         raise Forbidden(_("请先完成实名认证"), code="not_verified")
+    if proof_needed_for(worker) is not None:
+        raise Forbidden(str(PROOF_NEEDED_MESSAGE), code="binding_proof_required")
     member = current_member(worker)
     if member is None:
         raise Forbidden(_("您还不是工会会员，入会后即可使用会员卡"), code="not_member")

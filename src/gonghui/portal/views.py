@@ -173,11 +173,15 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     union's confirmation); the page shows whichever step the worker's request is at."""
     worker = request.worker  # type: ignore[attr-defined]
     target = _safe_next(request)
-    if worker.is_verified:
+    # A binding made while the person was on no roll must be proven once a record matches it.
+    proof_needed = worker.is_verified and selectors.proof_needed_for(worker) is not None
+    if worker.is_verified and not proof_needed:
         if request.method == "GET" and request.GET.get("next"):
             return redirect(target)
         return render(request, "portal/verify.html", {"worker": worker, "done": True, "next": ""})
     action = request.POST.get("action", "bind") if request.method == "POST" else ""
+    if action == "bind" and proof_needed:
+        action = ""
     form = add_sensitive_consent(
         VerifyForm(request.POST if action == "bind" else None), user=request.user, purpose=ConsentPurpose.REAL_NAME
     )
@@ -201,9 +205,18 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         )
         if finished is not None:
             return _bound(request, worker, target)
-    elif action in ("ask_union", "cancel"):
+    elif action in ("prove", "ask_union", "cancel"):
         try:
-            if action == "ask_union":
+            if action == "prove":
+                started = binding.worker_prove_binding(
+                    worker=worker,
+                    phone_changed=bool(request.POST.get("phone_changed")),
+                    note=request.POST.get("note", ""),
+                    ip=client_ip(request),
+                )
+                if started.state == BindingRequest.State.CONFIRMED:
+                    return _bound(request, worker, target)
+            elif action == "ask_union":
                 binding.worker_binding_ask_union(worker=worker, note=request.POST.get("note", ""))
             else:
                 binding.worker_binding_cancel(worker=worker)
@@ -221,6 +234,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             "code_form": code_form,
             "open_request": binding.worker_open_binding(worker),
             "last_request": binding.worker_last_binding(worker),
+            "proof_needed": proof_needed,
             "done": False,
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
@@ -263,7 +277,13 @@ def home_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"worker": worker, "member": member, "greeting": _greeting(), "latest_unread": latest},
+        {
+            "worker": worker,
+            "member": member,
+            "proof_needed": member is None and selectors.proof_needed_for(worker) is not None,
+            "greeting": _greeting(),
+            "latest_unread": latest,
+        },
     )
 
 
@@ -278,6 +298,7 @@ def membership_view(request: HttpRequest) -> HttpResponse:
         {
             "worker": worker,
             "member": member,
+            "proof_needed": member is None and selectors.proof_needed_for(worker) is not None,
             "chain": selectors.org_chain(member.org) if member else [],
             "records": selectors.membership_records(worker),
             "transfers": selectors.transfer_history(worker),
@@ -305,7 +326,11 @@ def _card_context(member) -> dict:
 def card_view(request: HttpRequest) -> HttpResponse:
     worker = request.worker  # type: ignore[attr-defined]
     member = selectors.current_member(worker)
-    context = {"worker": worker, "member": member}
+    context = {
+        "worker": worker,
+        "member": member,
+        "proof_needed": member is None and selectors.proof_needed_for(worker) is not None,
+    }
     if member is not None:
         context.update(_card_context(member))
     return render(request, "portal/card.html", context)

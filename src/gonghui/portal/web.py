@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from gonghui.core.errors import Forbidden, NotFound
+from gonghui.privacy.selectors import consent_outdated
 
 from .models import WorkerAccount
 
@@ -41,12 +42,14 @@ def require_verified_worker(user) -> WorkerAccount:
     return worker
 
 
-def worker_view(view: Callable | None = None, *, verified: bool = False):
+def worker_view(view: Callable | None = None, *, verified: bool = False, policy_check: bool = True):
     """Decorate a portal page: a signed-in worker (optionally real-name verified).
 
     A signed-out visitor goes to the portal's login page; a signed-in account that is not a
     worker (an officer) gets 403 with a page explaining it; an unverified worker asked for a
-    verified page goes to real-name binding first and comes back.
+    verified page goes to real-name binding first and comes back. A worker who accepted an older
+    version of the agreement or privacy notice is asked to accept the new one first (except on
+    the pages that ask it and on 我的数据, where they may download their data or leave instead).
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -59,6 +62,8 @@ def worker_view(view: Callable | None = None, *, verified: bool = False):
                     # the same way for every object, and offer the workers' sign-in.
                     return render(request, "portal/not_worker.html", status=403)
                 return redirect_to_login(request.get_full_path(), login_url="portal:login")
+            if policy_check and consent_outdated(request.user):
+                return redirect(f"{_url('privacy:consent')}?{urlencode({'next': request.get_full_path()})}")
             if verified and not worker.is_verified:
                 return redirect(f"{_url('portal:verify')}?{urlencode({'next': request.get_full_path()})}")
             request.worker = worker  # type: ignore[attr-defined]

@@ -55,6 +55,7 @@ class Consent(models.Model):
     statement = models.TextField(_("同意的内容"), blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(_("同意时间"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("个人信息处理同意记录")
@@ -64,6 +65,12 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.purpose} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def withdrawable(self) -> bool:
+        """The separate consents to sensitive data can be withdrawn (PIPL art. 15); the consent to the
+        agreement and notice ends with the account (我的数据 → 注销账号)."""
+        return self.withdrawn_at is None and self.purpose != ConsentPurpose.REGISTRATION
 
 
 class AccountDeletion(models.Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from gonghui.core.errors import NotFound
@@ -45,7 +45,20 @@ def consents_of(user) -> QuerySet[Consent]:
 
 
 def has_consented(*, user, purpose: str) -> bool:
-    return Consent.objects.filter(user=user, purpose=purpose).exists()
+    """A consent for the purpose that has not been withdrawn."""
+    return Consent.objects.filter(user=user, purpose=purpose, withdrawn_at__isnull=True).exists()
+
+
+def consent_outdated(user) -> bool:
+    """The worker accepted the agreement and notice at registration, and a newer version of either
+    has been published since: they are asked to read and accept it on their next portal visit.
+    Accounts that never gave one (made before consents were recorded) are not stopped here."""
+    accepted = dict(
+        Consent.objects.filter(user=user, purpose=ConsentPurpose.REGISTRATION)
+        .values_list("text__kind")
+        .annotate(latest=Max("text__version"))
+    )
+    return any(version < policy_current(kind).version for kind, version in accepted.items())
 
 
 SENSITIVE_PURPOSES = (ConsentPurpose.REAL_NAME, ConsentPurpose.MEDICAL_AID, ConsentPurpose.HARDSHIP)

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.models import AuditLog
+from gonghui.accounts.models import AuditLog, User
 from gonghui.accounts.services import audit
-from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .models import Consent, ConsentPurpose, PolicyKind, PolicyText
 from .selectors import SENSITIVE_PURPOSES, has_consented, policy_current
@@ -114,6 +114,70 @@ def sensitive_consent(
         ip=ip,
         created_at=now or timezone.now(),
     )
+
+
+def consent_renew(*, user, ip: str | None = None, now: dt.datetime | None = None) -> list[Consent]:
+    """The worker accepts the current agreement and notice (after a new version was published)."""
+    return consent_registration(user=user, ip=ip, now=now)
+
+
+def withdrawal_effect(purpose: str) -> str:
+    """What withdrawing the consent for `purpose` means, shown beside the button."""
+    effects = {
+        ConsentPurpose.REAL_NAME: _(
+            "撤回后，账号上的姓名和证件号码随即删除（解除实名认证），会籍、会员卡和需实名的服务将不再显示；"
+            "重新认证时会再次征求您的同意。工会会员名册中的档案不受影响。"
+        ),
+        ConsentPurpose.MEDICAL_AID: _(
+            "撤回后，您不能再在线提交医疗互助申请，除非再次同意；已提交的申请和工会的互助档案依规定继续保存和办理。"
+        ),
+        ConsentPurpose.HARDSHIP: _(
+            "撤回后，您不能再在线提交困难帮扶申请，除非再次同意；已建立的帮扶档案依规定继续保存和办理。"
+        ),
+    }
+    return effects[ConsentPurpose(purpose)]
+
+
+def consent_withdraw(*, user, consent_id: int | str, ip: str | None = None, now: dt.datetime | None = None) -> Consent:
+    """Withdraw one of the worker's own sensitive-data consents (PIPL art. 15): recorded on the consent
+    (kept as evidence) and in the audit log. Withdrawing the real-name consent deletes the ID number
+    from the account (it was given for that purpose only); processing done before stays lawful."""
+    from gonghui.portal.models import WorkerAccount
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().filter(pk=_row_id(consent_id), user=user).first()
+        if consent is None:
+            raise NotFound(_("同意记录不存在"))
+        if not consent.withdrawable:
+            raise Conflict(_("该同意已撤回或不能单独撤回"), code="not_withdrawable")
+        Consent.objects.filter(user=user, purpose=consent.purpose, withdrawn_at__isnull=True).update(withdrawn_at=now)
+        consent.withdrawn_at = now
+        unbound = False
+        if consent.purpose == ConsentPurpose.REAL_NAME:
+            worker = WorkerAccount.objects.select_for_update().filter(user=user).first()
+            if worker is not None and worker.id_number_hash:
+                worker.save(update_fields=worker.forget_identity())
+                User.objects.filter(pk=user.pk).update(display_name="")
+                unbound = True
+        audit(
+            actor=user,
+            action=AuditLog.Action.CONSENT_WITHDRAWN,
+            target=consent,
+            ip=ip,
+            detail={"purpose": consent.purpose, "consent": consent.pk, "identity_removed": unbound},
+        )
+    return consent
+
+
+def _row_id(value: int | str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(_("同意记录不存在")) from None
+    if not 0 < number < 2**63:
+        raise NotFound(_("同意记录不存在"))
+    return number
 
 
 def worker_data_exported(*, worker, ip: str | None = None) -> None:

@@ -10,10 +10,11 @@ from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gonghui.core.errors import NotFound
+from gonghui.core.errors import DomainError, NotFound
 from gonghui.portal.web import worker_view
 from gonghui.web import client_ip, run_service
 
@@ -48,7 +49,38 @@ def notice_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@worker_view
+@worker_view(policy_check=False)
+def consent_renew_view(request: HttpRequest) -> HttpResponse:
+    """A new version of the agreement or privacy notice was published: read it and accept it to go on."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = ""
+    if request.method == "POST":
+        services.consent_renew(user=request.user, ip=client_ip(request))
+        messages.success(request, _("已同意最新版本的用户协议和个人信息保护规则"))
+        return redirect(target or "portal:home")
+    if not selectors.consent_outdated(request.user):
+        return redirect(target or "portal:home")
+    texts = [selectors.policy_current(kind) for kind in PolicyKind.values]
+    return render(request, "privacy/consent_renew.html", {"texts": texts, "next": target})
+
+
+@require_POST
+@worker_view(policy_check=False)
+def consent_withdraw_view(request: HttpRequest, consent_id: int) -> HttpResponse:
+    try:
+        consent = services.consent_withdraw(user=request.user, consent_id=consent_id, ip=client_ip(request))
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已撤回：%(purpose)s") % {"purpose": consent.get_purpose_display()})
+    return redirect("privacy:my_data")
+
+
+@require_http_methods(["GET", "POST"])
+@worker_view(policy_check=False)
 def my_data_view(request: HttpRequest) -> HttpResponse:
     worker = request.worker  # type: ignore[attr-defined]
     form = DeleteAccountForm(request.POST or None)
@@ -68,13 +100,20 @@ def my_data_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/my_data.html",
-        {"worker": worker, "consents": selectors.consents_of(request.user), "form": form},
+        {
+            "worker": worker,
+            "consents": [
+                (c, services.withdrawal_effect(c.purpose) if c.withdrawable else "")
+                for c in selectors.consents_of(request.user)
+            ],
+            "form": form,
+        },
         status=status,
     )
 
 
 @require_GET
-@worker_view
+@worker_view(policy_check=False)
 def my_data_download_view(request: HttpRequest) -> HttpResponse:
     worker = request.worker  # type: ignore[attr-defined]
     data = worker_data(worker)

@@ -41,6 +41,7 @@ from gonghui.core.workdays import deadline_after
 from gonghui.members.models import CURRENT_STATUSES, Member
 from gonghui.notifications.services import notify, org_officers
 from gonghui.orgs.models import FederationLevel, Org, OrgKind
+from gonghui.portal.selectors import linked_person_hash
 
 from .access import in_scope as _in_scope
 from .access import require_handler as _require_handler
@@ -323,7 +324,7 @@ def request_file(
     given_name = _text(data.get("requester_name"), "requester_name", _("姓名"), required=False, max_len=64)
     uploads = list(uploads)
     _check_upload_count(0, len(uploads))
-    member = current_membership(id_number_hash=worker.id_number_hash) if worker.is_verified else None
+    member = current_membership(id_number_hash=linked_person_hash(worker)) if worker.is_verified else None
     org = route_request(member=member, region_code=facts["region_code"])
     if org is None:
         msg = _("请选择用人单位所在地区，以便转到当地工会办理")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
@@ -61,12 +62,13 @@ class Command(BaseCommand):
                     _("恢复码（%(name)s，每个只能使用一次）：%(codes)s")
                     % {"name": SUPERUSER, "codes": " ".join(recovery_codes)}
                 )
+        site_url = settings.GONGHUI_SITE_URL.rstrip("/")  # `make demo` sets it to the HOST and PORT it serves
         workers = demo_worker_logins()
         if workers:
             self.stdout.write("")
-            self.stdout.write(_("演示职工账号（手机端 http://127.0.0.1:8000/m/ 登录）："))
+            self.stdout.write(_("演示职工账号（手机端 %(url)s/m/ 登录）：") % {"url": site_url})
             self.stdout.write(
                 table((_("手机号"), _("密码"), _("说明")), [(w.phone, w.password, w.description) for w in workers])
             )
         self.stdout.write("")
-        self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 http://127.0.0.1:8000/ 登录。"))
+        self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 %(url)s/ 登录。") % {"url": site_url})
