@@ -23,6 +23,7 @@ urlpatterns = [
     path("assistance/", include("gonghui.assistance.urls")),
     path("campaigns/", include("gonghui.campaigns.urls")),
     path("medical-aid/", include("gonghui.medical_aid.urls")),
+    path("print/", include("gonghui.printing.urls")),
     # Workers' pages (phone first).
     path("m/join/", include("gonghui.joining.portal_urls")),
     path("m/requests/", include("gonghui.rights.portal_urls")),
