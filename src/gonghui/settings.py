@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "gonghui.campaigns",
     "gonghui.medical_aid",
     "gonghui.privacy",
+    "gonghui.printing",
     "gonghui.demo",
 ]
 
@@ -156,6 +157,9 @@ DATABASE_ROUTERS = ["gonghui.core.dbrouter.ReplicaRouter"]
 
 # /bench/ping (a bare JSON view, the HTTP benchmark's baseline); off unless benchmarking.
 GONGHUI_BENCH_ENDPOINTS = _env_bool("GONGHUI_BENCH_ENDPOINTS")
+# The Chinese font embedded in printed forms (gonghui.printing): a TrueType .ttf or .ttc file.
+# Empty: 文泉驿微米黑 from the Debian package fonts-wqy-microhei.
+GONGHUI_PDF_FONT = os.environ.get("GONGHUI_PDF_FONT", "")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -25,6 +25,7 @@ urlpatterns = [
     path("campaigns/", include("gonghui.campaigns.urls")),
     path("medical-aid/", include("gonghui.medical_aid.urls")),
     path("search/", include("gonghui.search.urls")),
+    path("print/", include("gonghui.printing.urls")),
     # Workers' pages (phone first).
     path("m/join/", include("gonghui.joining.portal_urls")),
     path("m/requests/", include("gonghui.rights.portal_urls")),

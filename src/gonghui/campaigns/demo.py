@@ -15,6 +15,7 @@ from decimal import Decimal
 from itertools import cycle
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gonghui.accounts.models import User
 from gonghui.assistance.models import HardshipFile
@@ -205,7 +206,13 @@ def _walk(grant: Grant, state: str, decider: User, payer: User, method: str, *, 
 
     try:
         if state == "rejected":
-            services.grant_reject(actor=decider, grant=grant, reason=_("家庭人均收入已超过低收入标准"))
+            # A filed hardship worker's income was checked at filing: what stops the grant is news.
+            reason = (
+                _("经入户核实，家庭收入已明显改善，暂缓救助并启动档案复核")
+                if grant.hardship_file_id
+                else _("家庭人均收入已超过低收入标准")
+            )
+            services.grant_reject(actor=decider, grant=grant, reason=reason)
             return
         if state == "cancelled":
             services.grant_cancel(actor=payer, grant=grant, reason=_("职工已在其他活动中获得救助，撤回申报"))
@@ -213,7 +220,39 @@ def _walk(grant: Grant, state: str, decider: User, payer: User, method: str, *, 
         if state in ("approved", "paid"):
             services.grant_approve(actor=decider, grant=grant, note=_("同意"))
         if state == "paid":
-            services.grant_pay(actor=payer, grant=grant, method=method, paid_on=day, payer=str(payer))
+            services.grant_pay(
+                actor=payer,
+                grant=grant,
+                method=method,
+                paid_on=day,
+                payer=str(payer),
+                voucher=_voucher(grant, method, day),
+            )
     except Conflict:
         # The yearly cap or the budget stops this one: it stays where it is, as it would in real life.
         return
+
+
+VOUCHER_TITLES = {
+    "bank_transfer": gettext_lazy("银行转账回单"),
+    "cash": gettext_lazy("现金领取签收单"),
+    "in_kind": gettext_lazy("实物发放签收单"),
+}
+
+
+def _voucher(grant: Grant, method: str, day: str):
+    """The paper a paid grant is filed with (a demo PDF): the bank's receipt or the signed slip."""
+    from gonghui.demo.paperwork import paper
+
+    return paper(
+        str(VOUCHER_TITLES.get(method, _("发放凭证"))),
+        [
+            (_("救助项目"), grant.campaign.name),
+            (_("领取人"), grant.person_name),
+            (_("证件号码"), grant.id_number_masked),
+            (_("金额（元）"), grant.amount),
+            (_("发放日期"), day),
+            (_("领取人签字"), grant.person_name if method != "bank_transfer" else ""),
+        ],
+        filename=f"voucher-{grant.pk}.pdf",
+    )

@@ -47,8 +47,14 @@ MEDIATORS = (
     ("孙秀英", "街道劳动争议调解委员会"),
     ("钱卫东", "区总工会劳动争议调解室"),
 )
-ANSWERS_HAPPY = ("工资已经全部到账，谢谢工会", "问题解决了，很满意", "单位已补签合同", "工作人员很耐心")
-ANSWERS_UNHAPPY = ("只补发了一部分，还在等", "处理太慢了", "单位还是没有缴社保")
+# What workers say at the follow-up call: the general answers, and those that fit only one category.
+ANSWERS_HAPPY = ("问题解决了，很满意", "工作人员很耐心", "事情办好了，谢谢工会")
+ANSWERS_UNHAPPY = ("处理太慢了", "问题只解决了一部分")
+ANSWERS_BY_CATEGORY = {
+    "wage_arrears": (("工资已经全部到账，谢谢工会",), ("只补发了一部分工资，还在等",)),
+    "labour_contract": (("单位已补签合同",), ("合同签了，差额还没给",)),
+    "social_insurance": (("社保已经补缴上了",), ("单位还是没有缴社保",)),
+}
 COMMENTS = {
     5: ("非常感谢工会的帮助！", "办事效率高，态度好", ""),
     4: ("总体满意", "解决了问题，就是时间长了点", ""),
@@ -124,7 +130,11 @@ def _legal_aid(request: ServiceRequest, actor, rng: random.Random, *, finished: 
         services.legal_aid_update(actor=actor, case=case, data={"stage": stage})
         changes += 1
     if finished:
-        outcome = rng.choices(("won", "partly_won", "settled", "lost", "withdrawn"), weights=(40, 25, 25, 6, 4))[0]
+        if request.state == "resolved":
+            # The request's resolution reports the matter settled for the worker: so did the case.
+            outcome = rng.choices(("won", "partly_won", "settled"), weights=(40, 25, 25))[0]
+        else:
+            outcome = rng.choices(("won", "partly_won", "settled", "lost", "withdrawn"), weights=(40, 25, 25, 6, 4))[0]
         share: dict[str, Decimal] = {
             "won": Decimal(1), "partly_won": Decimal("0.6"), "settled": Decimal("0.75"),
             "lost": Decimal(0), "withdrawn": Decimal(0),
@@ -164,15 +174,15 @@ def _mediation(request: ServiceRequest, actor, rng: random.Random, *, finished: 
                 "held_on": min(started + dt.timedelta(days=3 * n), timezone.localdate()),
                 "place": rng.choice(("街道调解室", "区总工会三楼调解室", "企业会议室")),
                 "attendees": f"{request.requester_name}、单位代表、调解员{mediator}",
-                "summary": ("双方陈述事实，单位承认存在拖欠", "就支付金额和期限进行协商", "双方同意签订调解协议")[
+                "summary": ("双方陈述事实，单位认可部分诉求", "就支付金额和期限进行协商", "双方同意签订调解协议")[
                     min(n, 2)
                 ],
             },
         )
     if finished:
-        agreed = agree or rng.random() < 0.8
+        agreed = agree or request.state == "resolved" or rng.random() < 0.8
         agreement_date = min(started + dt.timedelta(days=3 * (sessions - 1)), timezone.localdate())
-        performed = agreed and rng.random() < 0.8
+        performed = agreed and (request.state == "resolved" or rng.random() < 0.8)
         services.mediation_record_result(
             actor=actor,
             mediation=mediation,
@@ -234,6 +244,11 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
     return counts
 
 
+def _answer(request: ServiceRequest, rng: random.Random, *, happy: bool) -> str:
+    happy_own, unhappy_own = ANSWERS_BY_CATEGORY.get(request.category, ((), ()))
+    return rng.choice((*ANSWERS_HAPPY, *happy_own) if happy else (*ANSWERS_UNHAPPY, *unhappy_own))
+
+
 def _follow_up_and_rating(request: ServiceRequest, actor, rng: random.Random, counts: dict[str, int]) -> None:
     if rng.random() < 0.1:
         return  # awaiting the follow-up
@@ -257,7 +272,7 @@ def _follow_up_and_rating(request: ServiceRequest, actor, rng: random.Random, co
             "method": rng.choices(("phone", "visit", "online"), weights=(80, 10, 10))[0],
             "contacted": contacted,
             "satisfied": (score >= 4) if contacted else None,
-            "answer": rng.choice(ANSWERS_HAPPY if score >= 4 else ANSWERS_UNHAPPY) if contacted else "电话无人接听",
+            "answer": _answer(request, rng, happy=score >= 4) if contacted else "电话无人接听",
         },
         score=None if online or not contacted else score,
         comment="" if online or not contacted else rng.choice(COMMENTS[score]),

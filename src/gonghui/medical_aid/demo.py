@@ -13,18 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.models import User
+from gonghui.demo.paperwork import paper
 from gonghui.members.models import CURRENT_STATUSES
 from gonghui.orgs.models import MEMBER_HOLDING_KINDS, Org
 from gonghui.portal.models import WorkerAccount
 
 from . import services
 from .enrolment import enrol_bulk
-from .models import Claim, Enrolment, PaymentMethod
+from .models import AttachmentKind, Claim, Enrolment, PaymentMethod
 
 YEAR = 2026
 HOSPITALS = ("市第一人民医院", "市中心医院", "市中医医院", "区人民医院", "市肿瘤医院", "市骨科医院", "市妇幼保健院")
@@ -171,12 +173,20 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
             "insurance_paid": insurance,
             "other_paid": other,
         }
+        if state == "rejected":
+            # The rejection says cosmetic surgery: so is the claim.
+            data.update(category="inpatient", hospital="某医疗美容诊所", diagnosis=_("双眼皮整形手术（美容项目）"))
         officer = union_officer if enrolment.union_id == union.pk else district_officer
         worker = by_worker.get(enrolment.person_hash)
+        # The papers a claim is filed with: the invoice always; the settlement statement and the
+        # discharge summary (or diagnosis) too, except on the claim returned for lacking them.
+        uploads = _papers(enrolment, data, n, complete=state != "returned")
         if worker is not None:
-            claim = services.claim_file_worker(worker=worker, enrolment=enrolment, data=data, today=day)
+            claim = services.claim_file_worker(
+                worker=worker, enrolment=enrolment, data=data, uploads=uploads, today=day
+            )
         else:
-            claim = services.claim_create(actor=officer, enrolment=enrolment, data=data, today=day)
+            claim = services.claim_create(actor=officer, enrolment=enrolment, data=data, uploads=uploads, today=day)
         claims += 1
         # The officer who typed a claim in does not approve it (four eyes): the level above reviews those.
         reviewer = officer if worker is not None else (district_officer if officer is union_officer else city_admin)
@@ -186,6 +196,48 @@ def load_demo(*, places: dict, admin, rng: random.Random) -> dict[str, int]:
         "medical_aid_enrolments": enrolled,
         "medical_aid_claims": claims,
     }
+
+
+def _papers(enrolment: Enrolment, data: dict, n: int, *, complete: bool) -> list[tuple[str, Any]]:
+    """Demo PDFs of the hospital's invoice, the medical-insurance settlement and the discharge summary."""
+    name = enrolment.member.name
+    total, insurance = data["total_cost"], data["insurance_paid"]
+    papers = [
+        (
+            AttachmentKind.INVOICE,
+            paper(
+                _("医疗费用发票"),
+                [(_("患者"), name), (_("医院"), data["hospital"]), (_("就诊日期"), data["admission_date"]),
+                 (_("金额合计（元）"), total), (_("票据号码"), f"FP{YEAR}{n + 1:08d}")],
+                filename=f"invoice-{n + 1}.pdf",
+            ),
+        ),
+    ]  # fmt: skip
+    if complete:
+        papers.append(
+            (
+                AttachmentKind.SETTLEMENT,
+                paper(
+                    _("基本医疗保险结算单"),
+                    [(_("参保人"), name), (_("医疗费用总额（元）"), total), (_("医保统筹支付（元）"), insurance),
+                     (_("个人自付（元）"), total - insurance - data["other_paid"])],
+                    filename=f"settlement-{n + 1}.pdf",
+                ),
+            )
+        )  # fmt: skip
+        discharged = data["discharge_date"]
+        papers.append(
+            (
+                AttachmentKind.DISCHARGE_SUMMARY,
+                paper(
+                    _("出院小结") if discharged else _("诊断证明书"),
+                    [(_("姓名"), name), (_("医院"), data["hospital"]), (_("诊断"), data["diagnosis"]),
+                     (_("入院（就诊）日期"), data["admission_date"]), (_("出院日期"), discharged or "")],
+                    filename=f"summary-{n + 1}.pdf",
+                ),
+            )
+        )  # fmt: skip
+    return [(kind, upload) for kind, upload in papers if upload is not None]
 
 
 def _advance(claim: Claim, state: str, *, officer: User, rng: random.Random) -> None:
@@ -216,5 +268,12 @@ def _advance(claim: Claim, state: str, *, officer: User, rng: random.Random) -> 
         paid_on=today,
         amount=claim.payout,
         voucher_no=f"YLHZ{claim.pk:06d}",
+        voucher=paper(
+            _("医疗互助补助发放凭证"),
+            [(_("申请编号"), claim.reference), (_("收款人"), claim.enrolment.member.name),
+             (_("发放方式"), PaymentMethod(PaymentMethod.BANK_TRANSFER).label), (_("金额（元）"), claim.payout),
+             (_("凭证号"), f"YLHZ{claim.pk:06d}"), (_("发放日期"), today)],
+            filename=f"voucher-{claim.reference}.pdf",
+        ),
         today=today,
-    )
+    )  # fmt: skip

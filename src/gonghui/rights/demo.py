@@ -49,13 +49,38 @@ STORIES: dict[str, tuple[str, str]] = {
     Category.EMPLOYMENT_HELP: ("失业后想参加技能培训", "工厂关停后一直没找到工作，想参加电工培训。"),
     Category.HARDSHIP_HELP: ("家人重病，生活困难", "爱人患病住院，医药费负担很重，孩子还在上学。"),
 }
-RESOLUTIONS = (
-    "经工会协调，用人单位已全额支付拖欠款项。",
-    "已约谈用人单位，单位承诺本月内整改并补缴。",
-    "已为职工提供法律咨询，并指导申请劳动仲裁。",
-    "经调解双方达成一致，单位分两期支付补偿。",
-    "已安排心理咨询师进行三次疏导，职工情况好转。",
-    "已纳入困难职工帮扶，发放救助金并安排后续跟踪。",
+# What resolving a request of each category looks like: wages recovered for arrears, a contract
+# signed for a contract dispute, sessions with a counsellor for counselling, and so on.
+RESOLUTIONS: dict[str, str] = {
+    Category.WAGE_ARREARS: "经工会协调，用人单位已全额补发拖欠工资两万一千元。",
+    Category.LABOUR_CONTRACT: "经工会协调，公司已与职工补签书面劳动合同，并支付未签合同期间的二倍工资差额。",
+    Category.SOCIAL_INSURANCE: "已约谈用人单位，单位已为职工补缴入职以来的养老和医疗保险。",
+    Category.WORK_INJURY: "已协助职工申请工伤认定并获认定，单位按规定支付停工留薪期工资和医疗费用。",
+    Category.OCCUPATIONAL_SAFETY: "工会劳动保护监督检查员现场检查后，公司已为车间配发防尘口罩并加装除尘设备。",
+    Category.DISMISSAL: "经调解双方达成一致，公司支付违法解除劳动合同的赔偿金，分两期付清。",
+    Category.WORKING_HOURS: "已约谈用人单位，单位调整排班、保证每周休息一天，并补发加班费。",
+    Category.OTHER_RIGHTS: "经工会协调，公司已归还职工身份证原件并承诺不再扣押证件。",
+    Category.LEGAL_CONSULTATION: "工会法律顾问已解答同工同酬的法律规定，告知职工可向用工单位和派遣单位主张权利。",
+    Category.PSYCHOLOGICAL_COUNSELLING: "已安排心理咨询师进行三次疏导，职工睡眠和情绪明显好转。",
+    Category.EMPLOYMENT_HELP: "已推荐职工参加职工技能培训中心电工培训班，并推送三个招聘岗位。",
+    Category.HARDSHIP_HELP: "已协助职工建立困难职工档案，发放生活救助金并安排结对帮扶。",
+}
+PROMISED = "经工会协调，用人单位书面承诺两周内支付全部款项。"
+# Requests turned away: matters outside the union's remit (the story and the reason agree).
+REJECTED_STORY = ("网购电动车质量有问题", "在网上买的电动车骑了一周就坏了，商家不给退货，想请工会帮忙。")
+REJECTED_REASON = "属于消费纠纷，不属于工会受理范围，已告知职工向市场监管部门（12315）反映"
+# The categories whose requests are about an employer's conduct (reopened over unpaid money, or
+# handled by talking to the employer).
+MONEY_CATEGORIES = (Category.WAGE_ARREARS, Category.DISMISSAL, Category.WORKING_HOURS)
+EMPLOYER_CATEGORIES = (
+    Category.WAGE_ARREARS,
+    Category.LABOUR_CONTRACT,
+    Category.SOCIAL_INSURANCE,
+    Category.WORK_INJURY,
+    Category.OCCUPATIONAL_SAFETY,
+    Category.DISMISSAL,
+    Category.WORKING_HOURS,
+    Category.OTHER_RIGHTS,
 )
 NAMES = ("陈建国", "刘秀英", "杨伟", "黄丽", "赵强", "周敏", "吴军", "徐静", "孙磊", "马超", "朱红", "胡涛")
 PROJECTS = ("城东安置房二期", "科创园配套道路", "滨江学校改扩建", "物流园仓储中心")
@@ -124,9 +149,11 @@ class _Demo:
     def bump(self, key: str, n: int = 1) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
 
-    def facts(self, category: str | None = None, workers: int = 1) -> dict[str, Any]:
+    def facts(
+        self, category: str | None = None, workers: int = 1, story: tuple[str, str] | None = None
+    ) -> dict[str, Any]:
         category = category or next(self.categories)
-        title, description = STORIES[category]
+        title, description = story or STORIES[category]
         return {
             "category": category,
             "title": title,
@@ -224,9 +251,12 @@ class _Demo:
     def start(self, request, when):
         return services.request_start(actor=self.officer_for(request), request=request, now=when)
 
-    def resolve(self, request, when):
+    def resolve(self, request, when, resolution: str = ""):
         return services.request_resolve(
-            actor=self.officer_for(request), request=request, resolution=self.rng.choice(RESOLUTIONS), now=when
+            actor=self.officer_for(request),
+            request=request,
+            resolution=resolution or RESOLUTIONS[request.category],
+            now=when,
         )
 
     def close(self, request, when, *, reached: bool = True):
@@ -302,12 +332,9 @@ class _Demo:
             i += 1
         # Rejected with a reason.
         for k in range(4):
-            r = self.any_channel(self.ago(5 + k), i)
+            r = self.any_channel(self.ago(5 + k), i, category=Category.OTHER_RIGHTS, story=REJECTED_STORY)
             services.request_reject(
-                actor=self.officer_for(r),
-                request=r,
-                reason=_("不属于工会受理范围，已告知职工向市场监管部门反映"),
-                now=self.ago(5 + k, -3),
+                actor=self.officer_for(r), request=r, reason=REJECTED_REASON, now=self.ago(5 + k, -3)
             )
             i += 1
         # Transferred up, waiting for the receiving union.
@@ -325,16 +352,19 @@ class _Demo:
             i += 1
         # Reopened by the worker, unsatisfied.
         for k in range(3):
-            r = self.online(self.ago(12 + k), member=True)
+            r = self.online(self.ago(12 + k), member=True, category=MONEY_CATEGORIES[k % len(MONEY_CATEGORIES)])
             worker = r.requester
             r = self.accept(r, self.ago(12 + k, -2))
-            r = self.resolve(r, self.ago(8 + k))
+            # Resolved on the employer's promise, which it did not keep.
+            r = self.resolve(r, self.ago(8 + k), resolution=PROMISED)
             services.request_reopen(worker=worker, request=r, reason=_("单位承诺的款项至今未到账"), now=self.ago(1 + k))
             i += 1
         # Withdrawn by the worker.
         for k in range(2):
             r = self.online(self.ago(2 + k), member=False)
-            services.request_withdraw(worker=r.requester, request=r, reason=_("单位已经解决"), now=self.ago(1 + k))
+            services.request_withdraw(
+                worker=r.requester, request=r, reason=_("问题已经自行解决，不再需要帮助"), now=self.ago(1 + k)
+            )
         # A major labour incident: 36 workers' wages.
         major = self.offline(
             self.ago(0, 6), channel="hotline", category=Category.WAGE_ARREARS, workers=36, org=self.district
@@ -344,9 +374,9 @@ class _Demo:
         # Dispatched down the tree level by level, each level reporting back up.
         self.counts["dispatched"] = self._dispatch_chains()
         # Messages between workers and officers.
-        for r in ServiceRequest.objects.filter(requester__isnull=False, state__in=[State.ACCEPTED, State.IN_PROGRESS])[
-            :6
-        ]:
+        for r in ServiceRequest.objects.filter(
+            requester__isnull=False, state__in=[State.ACCEPTED, State.IN_PROGRESS], category__in=EMPLOYER_CATEGORIES
+        )[:6]:
             services.request_message_worker(worker=r.requester, request=r, text=_("请问现在进展如何？"))
             services.request_message_officer(
                 actor=self.officer_for(r), request=r, text=_("已联系用人单位，正在核实情况，请保持电话畅通。")
@@ -394,7 +424,8 @@ class _Demo:
         done = 0
         for stage in range(4):
             days = 10 - 2 * stage
-            r = self.offline(self.ago(days), channel="hotline", org=self.city)
+            # Reported back up as 单位同意补发: wages owed.
+            r = self.offline(self.ago(days), channel="hotline", org=self.city, category=Category.WAGE_ARREARS)
             r = self.accept(r, self.ago(days, -1), complexity="difficult")
             for level, org in enumerate(chain):
                 r.refresh_from_db()
