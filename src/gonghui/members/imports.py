@@ -71,26 +71,25 @@ from gonghui.jobs.services import (
 from gonghui.orgs.models import Org
 from gonghui.stats.services import MemberState, apply_deltas, member_group_deltas
 
+from . import import_vocab
 from .cards import allocate_card_numbers
+from .import_report import (
+    BAD_ROWS_EXPORT,  # noqa: F401 - public here
+    ERROR_REPORT_EXPORT,  # noqa: F401 - public here
+    BadRows,
+    ErrorRow,
+    RowError,
+    bad_rows_path,
+    job_summary,
+    write_bad_rows,
+    write_error_report,
+)
+from .import_vocab import HEADER_SYNONYMS, IMPORT_HEADERS, header_text
 from .models import CURRENT_STATUSES, Education, IdType, Member, MemberEvent, MemberStatus, NewEmploymentForm, tier_ids
 from .selectors import member_qs_visible_to
 from .services import TRACKED_FIELDS, _bump_count, _member_holding_org
 from .validation import FIELDS, REQUIRED, clean_member_input
 
-# The import columns (fixed interface): accepted in any order, matched by header text.
-IMPORT_HEADERS = (
-    "姓名",
-    "证件类型",
-    "证件号码",
-    "手机号码",
-    "民族",
-    "学历",
-    "工作单位",
-    "单位统一社会信用代码",
-    "入会日期",
-    "是否农民工",
-    "新就业形态",
-)
 HEADER_FIELDS: dict[str, str] = dict(zip(IMPORT_HEADERS, FIELDS, strict=True))
 FIELD_HEADERS: dict[str, str] = {f: h for h, f in HEADER_FIELDS.items()}
 REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
@@ -104,6 +103,7 @@ WRITE_BATCH = 10_000  # good rows per write (cards reserved, rows and history wr
 # file has at least POOL_MIN_ROWS rows; 0 or 1 checks in the importing process.
 IMPORT_WORKERS = int(os.environ.get("GONGHUI_IMPORT_WORKERS", str(min(2, os.cpu_count() or 1))))
 POOL_MIN_ROWS = 20_000
+HEADER_SEARCH_ROWS = 10  # the header may sit below a title: looked for in this many non-blank rows
 POOL_CHUNK = 2000
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024  # SQLite page cache during the write (see _sqlite_bulk_cache)
 
@@ -128,8 +128,9 @@ _EXCEL_DIGITS = 15
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
 _LONG_CODE_FIELDS = ("id_number", "employer_uscc", "phone")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL = re.compile(r"^[1-7]\d{4}$")  # 10000–79999: 1927-05-18 to 2118-12-25
+_ENUMERATED = frozenset(import_vocab.ENUMERATED_FIELDS)
 
-ErrorRow = tuple[int, str, str]  # (行号, 列, 原因)
 ProgressCallback = Callable[..., None]  # called as on_progress(phase=, processed=, total=, progress=)
 
 
@@ -141,6 +142,8 @@ class ImportResult:
     skipped: int = 0  # bad rows left out (only with skip_invalid)
     accepted: bool = False  # False: the file was rejected and nothing was written
     report_path: str | None = None
+    bad_rows_path: str | None = None  # the bad rows with their reasons, to fix and import again
+    summary: dict[str, Any] = field(default_factory=dict)  # for the job's page and API (import_report.job_summary)
     message: str = ""
 
 
@@ -150,7 +153,7 @@ class _FileRejected(Exception):
     def __init__(self, message: str, errors: list[ErrorRow] | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.errors = errors or [(0, "", message)]
+        self.errors = errors or [RowError(0, "", message)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -158,12 +161,33 @@ class _FileRejected(Exception):
 # ---------------------------------------------------------------------------------------
 
 
+_SPELLING_COLUMNS = {
+    "证件类型": "id_type",
+    "民族": "ethnicity",
+    "学历": "education",
+    "是否农民工": "is_migrant_worker",
+    "新就业形态": "new_employment_form",
+}
+
+
+def _write_spellings(book: XlsxExport) -> None:
+    """The third sheet: every accepted spelling of the enumerated columns (import_vocab, the table
+    the import itself reads)."""
+    sheet = book.add_sheet(
+        _("可填写的写法"), [_("列名"), _("标准写法"), _("也可以写作")], widths=(14, 22, 90), header_format=book.header
+    )
+    row = 1
+    for header, name in _SPELLING_COLUMNS.items():
+        for value, others in import_vocab.spellings_for(name):
+            book.write_row(sheet, row, (header, value, "、".join(others)))
+            row += 1
+
+
 def _choice_labels(choices: Any) -> list[str]:
     return [str(label) for _code, label in choices.choices]
 
 
 TEMPLATE_EXPORT = register_export("members.import_template", "会员导入模板")
-ERROR_REPORT_EXPORT = register_export("members.import_errors", "导入错误报告")
 
 
 def import_template_xlsx() -> bytes:
@@ -203,8 +227,10 @@ def import_template_xlsx() -> bytes:
         "学历": _("见右侧“学历”列的可选值"),
         "工作单位": _("不超过128个字"),
         "单位统一社会信用代码": _("18位统一社会信用代码（GB 32100）"),
-        "入会日期": _("格式 YYYY-MM-DD，如 2020-03-01；不能晚于今天，且应晚于出生日期"),
-        "是否农民工": _("填“是”或“否”；不填视为否"),
+        "入会日期": _(
+            "格式 YYYY-MM-DD，如 2020-03-01；也可写作 2020/3/1、2020.3.1 或 2020年3月1日；不能晚于今天，且应晚于出生日期"
+        ),
+        "是否农民工": _("填“是”或“否”（也可填 Y/N、1/0、√/×）；不填视为否"),
         "新就业形态": _("见右侧“新就业形态”列的可选值；不属于新就业形态的填“无”"),
     }
     for row, header in enumerate(IMPORT_HEADERS, start=1):
@@ -217,7 +243,11 @@ def import_template_xlsx() -> bytes:
         _("出生日期和性别由证件号码自动得出，无需填写。"),
         _("同一证件号码在文件中只能出现一次；已在其他工会登记的会员请办理会员接转。"),
         _("默认只要有一处错误就全部不导入；也可以选择“跳过错误行”，只导入正确的行。"),
-        _("错误报告会列出每一处错误的行号、列名和原因。"),
+        _("错误报告会列出每一处错误的行号、姓名、列名、填写的值和原因；有错误的行可以下载，改正后直接重新导入。"),
+        _(
+            "可选值也可以按“可填写的写法”表中的写法填写（如“网约配送员”“大学本科”“√”）；全角字符和多余的空格会自动处理。"
+        ),
+        _("表头上方可以有标题行；表头也可以写作“身份证号”“联系电话”“文化程度”等常见名称。"),
     ]
     start = len(IMPORT_HEADERS) + 2
     guide.write_string(start, 0, _("注意事项"), bold)
@@ -246,10 +276,13 @@ def import_template_xlsx() -> bytes:
             {
                 "validate": "list",
                 "source": f"='{guide.name}'!${letter}$2:${letter}${len(values) + 1}",
-                "error_title": _("无效的值"),
-                "error_message": _("请从下拉列表中选择"),
+                # A warning, not a stop: the import accepts the other spellings listed on the third sheet.
+                "error_type": "warning",
+                "error_title": _("不在下拉列表中"),
+                "error_message": _("建议从下拉列表中选择；“可填写的写法”表中的写法导入时同样接受"),
             },
         )
+    _write_spellings(book)
     book.close()
     return buffer.getvalue()
 
@@ -359,30 +392,78 @@ def _open_source(path: Path) -> _Source:
     return _Source(rows=rows(), estimated_rows=reader.estimated_rows, close=reader.close)
 
 
-def _header_key(cell: Any) -> str:
-    text = "".join(str(cell if cell is not None else "").split())
-    return text.rstrip("*＊")
+def _known_headers(cells: list[Any]) -> dict[str, int]:
+    """Column index of each import column named in `cells`: by its own name first, then by another
+    name officers use for it (import_vocab.HEADER_SYNONYMS; the first such column wins)."""
+    columns: dict[str, int] = {}
+    synonyms: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = header_text(cell)
+        if key in HEADER_FIELDS:
+            columns.setdefault(key, index)
+        elif key in HEADER_SYNONYMS:
+            synonyms.setdefault(HEADER_SYNONYMS[key], index)
+    for key, index in synonyms.items():
+        columns.setdefault(key, index)
+    return columns
 
 
 def _map_header(row_number: int, cells: list[Any]) -> dict[str, int]:
     """Column index of each known header; rejects duplicated and missing required columns."""
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        key = _header_key(cell)
-        if key not in HEADER_FIELDS:
-            continue
-        if key in columns:
-            message = _("第%(row)d行的表头“%(column)s”重复出现") % {"row": row_number, "column": key}
-            raise _FileRejected(message, [(row_number, key, _("表头重复出现"))])
-        columns[key] = index
+    seen: set[str] = set()
+    for cell in cells:
+        key = header_text(cell)
+        if key in HEADER_FIELDS:
+            if key in seen:
+                message = _("第%(row)d行的表头“%(column)s”重复出现") % {"row": row_number, "column": key}
+                raise _FileRejected(message, [RowError(row_number, key, _("表头重复出现"))])
+            seen.add(key)
+    columns = _known_headers(cells)
     missing = [h for h in REQUIRED_HEADERS if h not in columns]
     if missing:
         message = _("缺少必填列：%(columns)s（第%(row)d行应为表头）") % {
             "columns": "、".join(missing),
             "row": row_number,
         }
-        raise _FileRejected(message, [(row_number, h, _("缺少必填列“%(column)s”") % {"column": h}) for h in missing])
+        raise _FileRejected(
+            message, [RowError(row_number, h, _("缺少必填列“%(column)s”") % {"column": h}) for h in missing]
+        )
     return columns
+
+
+def _find_header(rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, dict[str, int]]:
+    """The header row: the first of the first HEADER_SEARCH_ROWS non-blank rows that names every
+    required column. Rows above it (a title, a merged group heading) are skipped; a heading cell
+    merged down over two rows holds its text in the upper row, so a blank cell of a candidate row
+    takes the text above it."""
+    best: tuple[int, list[Any]] | None = None
+    best_count = 0
+    previous: list[Any] = []
+    seen = 0
+    for row, cells in rows:
+        if all(_is_blank(c) for c in cells):
+            continue
+        seen += 1
+        width = max(len(cells), len(previous))
+        padded = [*cells, *[None] * (width - len(cells))]
+        merged = [previous[i] if _is_blank(cell) and i < len(previous) else cell for i, cell in enumerate(padded)]
+        for candidate in (padded, merged):
+            known = _known_headers(candidate)
+            if all(h in known for h in REQUIRED_HEADERS):
+                return row, _map_header(row, candidate)
+            if len(known) > best_count:
+                best, best_count = (row, candidate), len(known)
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+        previous = cells
+    if best is None:
+        if seen == 0:
+            raise _FileRejected(_("文件是空的，第1行应为表头"))
+        raise _FileRejected(
+            _("找不到表头：前%(n)d行中没有“姓名”“证件号码”“入会日期”等列名，请使用导入模板的表头")
+            % {"n": HEADER_SEARCH_ROWS}
+        )
+    return best[0], _map_header(*best)
 
 
 def _is_blank(cell: Any) -> bool:
@@ -452,7 +533,8 @@ def _as_date(value: Any) -> Any:
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         return _number_text(value)
     text = _as_text(value)
-    text = text.replace("年", "-").replace("月", "-").replace("日", "")
+    if _SERIAL.match(text):  # a date serial written out as text (a CSV saved from a number cell)
+        return _EXCEL_EPOCH + dt.timedelta(days=int(text))
     return text.split(" ")[0].split("T")[0]
 
 
@@ -471,6 +553,8 @@ def _row_input(cells: list[Any], columns: dict[str, int]) -> tuple[dict[str, Any
                 data[name] = _as_date(cell)
             elif name == "is_migrant_worker" and isinstance(cell, bool):
                 data[name] = cell
+            elif name in _ENUMERATED:
+                data[name] = import_vocab.lookup(name, _as_text(cell))
             else:
                 data[name] = _as_text(cell)
         except ValueError as exc:
@@ -550,8 +634,9 @@ def _prepare(cleaned: dict[str, Any], digest: str, ctx: _RowContext) -> tuple:
     return tuple([v[a] for a in _ROW_ATTNAMES])
 
 
-# One checked row: (row number, errors by field, ID hash or "", prepared row or None).
-_Checked = tuple[int, dict[str, list[str]], str, tuple | None]
+# One checked row: (row number, errors by field, ID hash or "", prepared row or None, the cells of a
+# row with errors or None).
+_Checked = tuple[int, dict[str, list[str]], str, tuple | None, list[Any] | None]
 
 
 def _check_row(row: int, cells: list[Any], ctx: _RowContext) -> _Checked:
@@ -574,7 +659,7 @@ def _check_row(row: int, cells: list[Any], ctx: _RowContext) -> _Checked:
     if "id_number" in cleaned and "id_number" not in errors:
         digest = pii.keyed_hash(cleaned["id_number"])
     prepared = _prepare(cleaned, digest, ctx) if digest and not errors else None
-    return row, errors, digest, prepared
+    return row, errors, digest, prepared, cells if errors else None
 
 
 _worker_ctx: _RowContext | None = None
@@ -754,6 +839,7 @@ class _Pending:
     hash: str
     prepared: tuple | None
     bad: bool
+    cells: list[Any] | None = None
 
 
 @dataclass
@@ -765,19 +851,42 @@ class _Validation:
     bad_rows: int = 0
     seen: dict[bytes, int] = field(default_factory=dict)  # ID hash → first row with it
     pending: list[_Pending] = field(default_factory=list)
+    bad: BadRows = field(default_factory=BadRows)  # for the fix-up file
 
-    def add_errors(self, row: int, problems: dict[str, list[str]]) -> None:
+    def add_errors(
+        self, row: int, problems: dict[str, list[str]], cells: list[Any] | None, prepared: tuple | None
+    ) -> None:
+        """Report a row's problems, each with the value found and the person's name, and keep the
+        row (under the template's columns) for the fix-up file."""
         if not problems:
             return
         self.writer.bad_row()
+        values = self._template_cells(cells, prepared)
+        person = _as_text(values[0])
         order = {HEADER_FIELDS[h]: i for h, i in self.columns.items()}
+        reasons: list[str] = []
         for name in sorted(problems, key=lambda n: order.get(n, len(order))):
+            header = FIELD_HEADERS.get(name, name)
+            value = _as_text(values[_HEADER_INDEX[header]]) if header in _HEADER_INDEX else ""
             for reason in problems[name]:
-                self.errors.append((row, FIELD_HEADERS.get(name, name), reason))
+                self.errors.append(RowError(row, header, reason, value, person))
+                reasons.append(f"{header}：{reason}")
+        self.bad.add(row, values, reasons)
+
+    def _template_cells(self, cells: list[Any] | None, prepared: tuple | None) -> list[Any]:
+        """A row's cells under IMPORT_HEADERS: as found in the file, or (a row found bad only by
+        its duplicates, whose cells were not kept) as it would have been stored."""
+        if cells is not None:
+            return [
+                cells[i] if (i := self.columns.get(h)) is not None and i < len(cells) else None for h in IMPORT_HEADERS
+            ]
+        if prepared is not None:
+            return _cells_from_prepared(prepared)
+        return [None] * len(IMPORT_HEADERS)
 
     def take(self, checked: _Checked) -> None:
         """A checked row, in file order: duplicates within the file, then (batched) on the roll."""
-        row, errors, digest, prepared = checked
+        row, errors, digest, prepared, cells = checked
         if digest:
             key = bytes.fromhex(digest)
             first = self.seen.get(key)
@@ -788,10 +897,12 @@ class _Validation:
                 digest = ""
             else:
                 self.seen[key] = row
-        self.add_errors(row, errors)
+        self.add_errors(row, errors, cells, prepared)
         if digest:
             bad = bool(errors)
-            self.pending.append(_Pending(row=row, hash=digest, prepared=None if bad else prepared, bad=bad))
+            self.pending.append(
+                _Pending(row=row, hash=digest, prepared=None if bad else prepared, bad=bad, cells=cells)
+            )
             if len(self.pending) >= DUPLICATE_BATCH:
                 self.flush()
         elif errors:
@@ -823,14 +934,36 @@ class _Validation:
                     }
                 else:
                     reason = _("此人已在其他工会登记为会员，请办理会员接转")
-                self.errors.append((item.row, FIELD_HEADERS["id_number"], reason))
-                self.writer.bad_row()
+                self.add_errors(item.row, {"id_number": [reason]}, item.cells, item.prepared)
                 item.bad = True
             if item.bad or item.prepared is None:
                 self.bad_rows += 1
             else:
                 self.writer.add(item.prepared)
         self.pending = []
+
+
+_HEADER_INDEX = {h: i for i, h in enumerate(IMPORT_HEADERS)}
+
+
+def _cells_from_prepared(prepared: tuple) -> list[Any]:
+    """A prepared row back as the template's cells (labels, the ID number in full)."""
+    v = dict(zip(_ROW_ATTNAMES, prepared, strict=True))
+    join_date = v["join_date"]
+    by_field = {
+        "name": v["name"],
+        "id_type": str(IdType(v["id_type"]).label),
+        "id_number": pii.decrypt(v["id_number_encrypted"]),
+        "phone": v["phone"],
+        "ethnicity": v["ethnicity"],
+        "education": str(Education(v["education"]).label) if v["education"] else "",
+        "employer_name": v["employer_name"],
+        "employer_uscc": v["employer_uscc"],
+        "join_date": dt.date.fromisoformat(join_date) if isinstance(join_date, str) else join_date,
+        "is_migrant_worker": _("是") if v["is_migrant_worker"] else _("否"),
+        "new_employment_form": str(NewEmploymentForm(v["new_employment_form"]).label),
+    }
+    return [by_field[HEADER_FIELDS[h]] for h in IMPORT_HEADERS]
 
 
 def _current_holders(hashes: list[str]) -> list[Member]:
@@ -964,16 +1097,6 @@ def _new_report_path() -> Path:
     return private_dir("reports") / f"import-errors-{timezone.now():%Y%m%d%H%M%S}-{secrets.token_hex(6)}.xlsx"
 
 
-def write_error_report(errors: Iterable[ErrorRow], path: Path | str) -> None:
-    """The error report: 行号, 列, 原因 — one line per bad cell."""
-    book = XlsxExport(str(path), export=ERROR_REPORT_EXPORT, big=True)
-    head = book.add_format({"bold": True, "bg_color": "#FCE4D6", "border": 1})
-    sheet = book.add_sheet(_("错误报告"), [_("行号"), _("列"), _("原因")], widths=(8, 22, 80), header_format=head)
-    for i, (row, column, reason) in enumerate(errors, start=1):
-        book.write_row(sheet, i, (row or None, column, reason))
-    book.close()
-
-
 # ---------------------------------------------------------------------------------------
 # The import
 # ---------------------------------------------------------------------------------------
@@ -1032,27 +1155,27 @@ def _finish(
     result.errors = sorted(validation.errors, key=lambda e: e[0])
     if result.total == 0:
         result.message = _("文件中没有会员数据")
-        result.errors = [(0, "", result.message)]
+        result.errors = [RowError(0, "", result.message)]
         return _finish_rejected(result, report_path)
     if result.errors and not skip_invalid:
         result.message = _("发现 %(n)d 处错误，未导入任何数据") % {"n": len(result.errors)}
-        return _finish_rejected(result, report_path)
+        return _finish_rejected(result, report_path, validation.bad)
     if not writer.rows:
         result.message = _("发现 %(n)d 处错误，所有行均有错误，未导入任何数据") % {"n": len(result.errors)}
         result.skipped = validation.bad_rows
-        return _finish_rejected(result, report_path)
+        return _finish_rejected(result, report_path, validation.bad)
 
     progress(_("写入数据"), result.total, result.total, 80)
     result.created = writer.commit()
     if writer.conflict:
         # Someone registered one of these people while the file was being imported.
         result.message = _("导入期间有人登记了文件中的人员，未导入任何数据，请重新导入以查看详细报告")
-        result.errors = [*result.errors, (0, "", result.message)]
+        result.errors = [*result.errors, RowError(0, "", result.message)]
         return _finish_rejected(result, report_path)
     result.accepted = True
     result.skipped = validation.bad_rows
     if result.errors:
-        result.report_path = _save_report(result.errors, report_path)
+        _save_reports(result, report_path, validation.bad)
         result.message = _("已导入 %(created)d 名会员，跳过 %(skipped)d 行（共 %(n)d 处错误，见错误报告）") % {
             "created": result.created,
             "skipped": result.skipped,
@@ -1067,14 +1190,7 @@ def _validate(*, actor, writer: _Writer, path: Path, result: ImportResult, progr
     source = _open_source(path)
     try:
         rows = iter(source.rows)
-        columns: dict[str, int] | None = None
-        header_row = 0
-        for row, cells in rows:
-            if not all(_is_blank(c) for c in cells):
-                columns, header_row = _map_header(row, cells), row
-                break
-        if columns is None:
-            raise _FileRejected(_("文件是空的，第1行应为表头"))
+        header_row, columns = _find_header(rows)
         validation = _Validation(actor=actor, columns=columns, writer=writer)
         _check_rows(validation, rows, source.estimated_rows - header_row, result, progress)
         return validation
@@ -1250,18 +1366,27 @@ class _Checkers:
         self._pipes, self._processes = [], []
 
 
-def _save_report(errors: list[ErrorRow], report_path: Path | str | None) -> str:
+def _save_reports(result: ImportResult, report_path: Path | str | None, bad: BadRows | None) -> None:
+    """The error report, the bad rows to fix (when rows were bad) and the job's summary."""
     target = Path(report_path) if report_path else _new_report_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_error_report(errors, target)
-    target.chmod(0o600)  # rows, columns and reasons of a roll: for the service account only
-    return str(target)
+    write_error_report(result.errors, target)
+    target.chmod(0o600)  # rows, names, values and reasons of a roll: for the service account only
+    result.report_path = str(target)
+    if bad:
+        rows = bad_rows_path(target)
+        write_bad_rows(bad, rows)
+        rows.chmod(0o600)
+        result.bad_rows_path = str(rows)
+    result.summary = job_summary(
+        result.errors, bad_rows=len(bad) if bad else 0, bad_rows_dropped=bad.dropped if bad else 0
+    )
 
 
-def _finish_rejected(result: ImportResult, report_path: Path | str | None) -> ImportResult:
+def _finish_rejected(result: ImportResult, report_path: Path | str | None, bad: BadRows | None = None) -> ImportResult:
     result.accepted = False
     result.created = 0
-    result.report_path = _save_report(result.errors, report_path)
+    _save_reports(result, report_path, bad)
     return result
 
 
@@ -1336,6 +1461,7 @@ def run_member_import(job: Job) -> None:
             job_fail(job=job, message=exc.message)
             return
         job.report_path = result.report_path or ""
+        job.summary = {**result.summary, "rows_path": result.bad_rows_path or ""} if result.summary else {}
         job_finish(
             job=job,
             succeeded=result.accepted,
