@@ -22,6 +22,7 @@ from django.utils import translation
 from gonghui.core.ethnicity import ETHNIC_GROUPS
 
 from .models import Education, IdType, NewEmploymentForm
+from .validation import FIELDS, REQUIRED
 
 
 def normalise(text: str) -> str:
@@ -227,6 +228,9 @@ HEADER_SYNONYMS: dict[str, str] = {
         ("新就业形态类别", "新就业形态类型", "新就业形态劳动者类别", "就业形态", "新就业形态劳动者"), "新就业形态"
     ),
 }
+HEADER_FIELDS: dict[str, str] = dict(zip(IMPORT_HEADERS, FIELDS, strict=True))  # 姓名 → name
+FIELD_HEADERS: dict[str, str] = {f: h for h, f in HEADER_FIELDS.items()}
+REQUIRED_HEADERS = tuple(FIELD_HEADERS[f] for f in REQUIRED)
 _HEADER_NOTES = ("(必填)", "(选填)", "(可选)", "*")
 
 
