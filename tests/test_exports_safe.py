@@ -208,6 +208,12 @@ def _error_report(w: World) -> None:
     assert_safe_xlsx(ok(api(officer).get(f"/api/v1/jobs/{w.job_id}/report")), list(HOSTILE[:4]))
 
 
+def _bad_rows(w: World) -> None:
+    officer = w.tree.officer_a1
+    assert_safe_xlsx(ok(page(officer).get(f"/jobs/{w.job_id}/bad-rows/")), list(HOSTILE[:4]))
+    assert_safe_xlsx(ok(api(officer).get(f"/api/v1/jobs/{w.job_id}/bad-rows")), list(HOSTILE[:4]))
+
+
 def _payment_roll(w: World) -> None:
     officer, pk = w.tree.officer_a, w.campaign.pk
     assert_safe_xlsx(ok(page(officer).get(f"/campaigns/{pk}/roll.xlsx")), w.grant_names)
@@ -245,6 +251,7 @@ WALKS: dict[str, Callable[..., None]] = {
     "members.roll_csv": _roll_csv,
     "members.import_template": _template,
     "members.import_errors": _error_report,
+    "members.import_bad_rows": _bad_rows,
     "campaigns.payment_roll": _payment_roll,
     "rights.satisfaction": _satisfaction,
     "rights.queue": _rights_queue,

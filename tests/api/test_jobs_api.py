@@ -14,7 +14,7 @@ from gonghui.members.imports import IMPORT_HEADERS
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from tests.api.conftest import error
-from tests.conftest import member_data
+from tests.conftest import id_number, member_data
 from tests.members.importfiles import person, read_xlsx, write_xlsx
 
 
@@ -52,6 +52,8 @@ def job_json(job: Job, **overrides) -> dict:
         "skipped_count": job.skipped_count,
         "message": job.message,
         "report_url": f"/api/v1/jobs/{job.pk}/report" if job.report_path else None,
+        "bad_rows_url": f"/api/v1/jobs/{job.pk}/bad-rows" if job.summary.get("rows_path") else None,
+        "error_summary": job.summary.get("reasons", []),
         "created_at": as_json(job.created_at),
         "finished_at": as_json(job.finished_at) if job.finished_at else None,
     }
@@ -143,7 +145,10 @@ def test_import_is_all_or_nothing_with_a_downloadable_report(
     report = api.client.get(status["report_url"], **api.headers)
     assert report.status_code == 200
     assert report["Content-Type"] == XLSX_CONTENT_TYPE
-    assert read_xlsx(body_of(report)) == [["行号", "列", "原因"], [3, "手机号码", "手机号码应为11位中国大陆手机号"]]
+    assert read_xlsx(body_of(report), sheet=1) == [
+        ["行号", "姓名", "列", "填写的值", "原因"],
+        [3, "李四", "手机号码", "12345", "手机号码应为11位中国大陆手机号"],
+    ]
 
 
 def test_import_can_skip_bad_rows(tree, api_as, xlsx_upload, django_capture_on_commit_callbacks):
@@ -247,12 +252,12 @@ def test_export_writes_the_filtered_roll_in_scope(tree, api_as):
     assert "attachment" in everything["Content-Disposition"]
     rows = read_xlsx(body_of(everything))
     assert rows[0] == list(EXPORT_HEADERS)
-    assert [(r[0], r[1], r[11]) for r in rows[1:]] == [
+    assert [(r[11], r[0], r[14]) for r in rows[1:]] == [
         (first.card_number, "张三", "望京科技公司工会"),
         (second.card_number, "李四", "望京物流联合工会"),
     ]
     assert only_li["X-Row-Count"] == "1"
-    assert [r[1] for r in read_xlsx(body_of(only_li))[1:]] == ["李四"]
+    assert [r[0] for r in read_xlsx(body_of(only_li))[1:]] == ["李四"]
     assert AuditLog.objects.filter(action="export", actor=tree.officer_a).count() == 2
 
 
@@ -292,3 +297,23 @@ def test_a_second_import_while_the_first_waits_is_a_409(tree, api_as, xlsx_uploa
     assert second.status_code == 409
     assert second.json() == error("too_many_jobs", "您已有 1 个同类任务在排队或进行中，请等它完成后再试")
     assert list(Job.objects.values_list("pk", flat=True)) == [first.json()["id"]]
+
+
+def test_the_api_gives_the_error_summary_and_the_bad_rows(
+    tree, api_as, xlsx_upload, django_capture_on_commit_callbacks
+):
+    api = api_as(tree.officer_a)
+    rows = [person(1), person(2, 民族="火星")]
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = {"file": xlsx_upload(rows), "org": tree.union_a1.pk, "skip_invalid": "true"}
+        job_id = api.upload("/members/import", upload).json()["id"]
+
+    status = api.get(f"/jobs/{job_id}").json()
+
+    assert status["error_summary"] == [
+        {"column": "民族", "reason": "民族“…”不在56个民族名称中", "count": 1, "examples": ["火星"]}
+    ]
+    assert status["bad_rows_url"] == f"/api/v1/jobs/{job_id}/bad-rows"
+    rows = api.client.get(status["bad_rows_url"], **api.headers)
+    assert read_xlsx(body_of(rows))[1][:5] == ["李四", "", id_number(2), "13900000002", "火星"]
+    assert api_as(tree.officer_b).get(f"/jobs/{job_id}/bad-rows").status_code == 404

@@ -58,10 +58,10 @@ def test_rejected_file_exits_1_and_writes_nothing(tree, tmp_path, monkeypatch, c
 
     captured = capsys.readouterr()
     assert code == 1
-    assert "第3行 [手机号码]：手机号码应为11位中国大陆手机号" in captured.out
+    assert "第3行（李四） [手机号码]：手机号码应为11位中国大陆手机号（填写的是“12345”）" in captured.out
     assert f"错误报告：{report}" in captured.out
     assert "发现 1 处错误，未导入任何数据" in captured.err
-    assert read_xlsx(report)[1:] == [[3.0, "手机号码", "手机号码应为11位中国大陆手机号"]]
+    assert read_xlsx(report, sheet=1)[1:] == [[3.0, "李四", "手机号码", "12345", "手机号码应为11位中国大陆手机号"]]
     assert Member.objects.count() == 0
 
 

@@ -47,7 +47,7 @@ def test_export_writes_the_roll_in_scope_with_masked_ids(tree, roll):
     assert count == 3
     assert rows[0] == list(EXPORT_HEADERS)
     assert len(rows) == 4
-    by_name = {r[1]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
+    by_name = {r[0]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
     assert set(by_name) == {"张三", "李四", "王五"}  # 赵六 is in the other district
     zhang = by_name["张三"]
     number = id_number(1)
@@ -100,14 +100,14 @@ def test_export_filtered_to_one_union(tree, roll):
     count, rows = export(tree.officer_a, MemberFilters(org_id=tree.union_a1.pk, status="active"))
 
     assert count == 1
-    assert [r[1] for r in rows[1:]] == ["张三"]
+    assert [r[0] for r in rows[1:]] == ["张三"]
 
 
 def test_viewer_export_masks_phones(tree, roll):
     count, rows = export(tree.viewer_a)
 
     assert count == 3
-    phones = {r[1]: r[EXPORT_HEADERS.index("手机号码")] for r in rows[1:]}
+    phones = {r[0]: r[EXPORT_HEADERS.index("手机号码")] for r in rows[1:]}
     assert phones == {"张三": "138****8000", "李四": "139****5678", "王五": ""}
     assert AuditLog.objects.get(action="export").detail["full_phone"] is False
 
@@ -116,7 +116,7 @@ def test_superuser_exports_everything(tree, roll):
     count, rows = export(tree.superuser)
 
     assert count == 4
-    assert {r[1] for r in rows[1:]} == {"张三", "李四", "王五", "赵六"}
+    assert {r[0] for r in rows[1:]} == {"张三", "李四", "王五", "赵六"}
     assert AuditLog.objects.get(action="export").org_id is None
 
 
@@ -155,7 +155,7 @@ def test_csv_export_holds_the_same_roll_in_scope_and_is_audited(tree, roll, clie
     )
     rows = csv_rows(response)
     assert rows[0] == list(EXPORT_HEADERS)
-    by_name = {r[1]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
+    by_name = {r[0]: dict(zip(EXPORT_HEADERS, r, strict=True)) for r in rows[1:]}
     assert set(by_name) == {"张三", "李四"}
     assert (by_name["张三"]["手机号码"], by_name["张三"]["出生日期"], by_name["李四"]["会籍状态"]) == (
         "138****8000",

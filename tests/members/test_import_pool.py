@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from gonghui.core import pii
-from gonghui.members import imports
+from gonghui.members import import_check, import_write, imports
 from gonghui.members.imports import import_members_file
 from gonghui.members.models import Member, MemberEvent
 from gonghui.members.services import member_create
@@ -31,11 +31,11 @@ def _rows() -> list[dict]:
 
 
 def _run(tree, path, monkeypatch, *, pool: bool, skip_invalid: bool):
-    monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0 if pool else 10**9)
-    monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(import_check, "POOL_MIN_ROWS", 0 if pool else 10**9)
+    monkeypatch.setattr(import_check, "IMPORT_WORKERS", 2)
     monkeypatch.setattr(imports, "POOL_CHUNK", 4)  # many chunks, several in flight
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 3)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 5)  # several batches written while validating
+    monkeypatch.setattr(import_check, "DUPLICATE_BATCH", 3)
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 5)  # several batches written while validating
     started = []
     real = imports._start_checkers
     monkeypatch.setattr(imports, "_start_checkers", lambda ctx, n: started.append(p := real(ctx, n)) or p)
@@ -79,9 +79,10 @@ def test_pool_and_in_process_give_the_same_import(tree, tmp_path, monkeypatch, s
         in_process.message,
     )
     assert written[1] == written[0]
-    assert (4, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") not in pooled.errors
-    assert (10, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") in pooled.errors
-    assert (9, "证件号码", "与第3行的证件号码重复，同一人只能出现一次") in pooled.errors
+    reasons = [error[:3] for error in pooled.errors]
+    assert (4, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") not in reasons
+    assert (10, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）") in reasons
+    assert (9, "证件号码", "与第3行的证件号码重复，同一人只能出现一次") in reasons
     if skip_invalid:
         assert pooled.accepted and pooled.created == 39 - 6
     else:
@@ -99,17 +100,17 @@ def test_pool_writes_decryptable_rows_and_history(tree, tmp_path, monkeypatch):
 
 def _import_with_checks_failing_at_row_10(tree, tmp_path, monkeypatch, fail) -> None:
     """An import through the checking processes whose chunk holding row 10 calls `fail` first."""
-    real = imports._check_chunk
+    real = import_check._check_chunk
 
     def check_chunk(chunk):
         if any(row == 10 for row, _cells in chunk):
             fail()
         return real(chunk)
 
-    monkeypatch.setattr(imports, "POOL_MIN_ROWS", 0)
-    monkeypatch.setattr(imports, "IMPORT_WORKERS", 2)
+    monkeypatch.setattr(import_check, "POOL_MIN_ROWS", 0)
+    monkeypatch.setattr(import_check, "IMPORT_WORKERS", 2)
     monkeypatch.setattr(imports, "POOL_CHUNK", 4)
-    monkeypatch.setattr(imports, "_check_chunk", check_chunk)  # inherited by the forked processes
+    monkeypatch.setattr(import_check, "_check_chunk", check_chunk)  # inherited by the forked processes
     path = write_csv(tmp_path / "members.csv", [person(i) for i in range(1, 30)])
     import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
 

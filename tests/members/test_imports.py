@@ -10,7 +10,7 @@ from gonghui.core import pii
 from gonghui.core.errors import Forbidden, InvalidInput, NotFound
 from gonghui.jobs.models import Job
 from gonghui.jobs.selectors import job_get_visible
-from gonghui.members import imports
+from gonghui.members import import_check, import_write, imports
 from gonghui.members.imports import (
     EXAMPLE_ROW,
     IMPORT_HEADERS,
@@ -161,11 +161,15 @@ def test_missing_required_header_rejects_the_whole_file(tree, tmp_path):
 
     assert result.accepted is False
     assert result.message == "缺少必填列：证件号码、入会日期（第1行应为表头）"
-    assert result.errors == [(1, "证件号码", "缺少必填列“证件号码”"), (1, "入会日期", "缺少必填列“入会日期”")]
-    assert read_xlsx(result.report_path)[1:] == [
-        [1.0, "证件号码", "缺少必填列“证件号码”"],
-        [1.0, "入会日期", "缺少必填列“入会日期”"],
+    assert result.errors == [
+        (1, "证件号码", "缺少必填列“证件号码”", "", ""),
+        (1, "入会日期", "缺少必填列“入会日期”", "", ""),
     ]
+    assert read_xlsx(result.report_path, sheet=1)[1:] == [
+        [1.0, "", "证件号码", "", "缺少必填列“证件号码”"],
+        [1.0, "", "入会日期", "", "缺少必填列“入会日期”"],
+    ]
+    assert result.bad_rows_path is None  # no row was read: nothing to fix row by row
     assert Member.objects.count() == 0
 
 
@@ -220,14 +224,14 @@ def test_one_bad_row_imports_nothing_and_the_report_names_row_column_reason(tree
     assert result.accepted is False
     assert (result.total, result.created, result.skipped) == (3, 0, 0)
     assert result.errors == [
-        (4, "手机号码", "手机号码应为11位中国大陆手机号"),
-        (4, "民族", "民族“火星族”不在56个民族名称中"),
+        (4, "手机号码", "手机号码应为11位中国大陆手机号", "12345", "李四"),
+        (4, "民族", "民族“火星族”不在56个民族名称中", "火星族", "李四"),
     ]
     assert result.message == "发现 2 处错误，未导入任何数据"
-    assert read_xlsx(result.report_path) == [
-        ["行号", "列", "原因"],
-        [4.0, "手机号码", "手机号码应为11位中国大陆手机号"],
-        [4.0, "民族", "民族“火星族”不在56个民族名称中"],
+    assert read_xlsx(result.report_path, sheet=1) == [
+        ["行号", "姓名", "列", "填写的值", "原因"],
+        [4.0, "李四", "手机号码", "12345", "手机号码应为11位中国大陆手机号"],
+        [4.0, "李四", "民族", "火星族", "民族“火星族”不在56个民族名称中"],
     ]
     assert Path(result.report_path).parent == Path(django_settings.DATA_DIR) / "reports"
     assert Member.objects.count() == 0
@@ -257,16 +261,16 @@ def test_every_bad_cell_of_a_row_is_reported(tree, tmp_path):
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
 
     assert result.errors == [
-        (2, "姓名", "此项为必填项"),
-        (2, "证件号码", "证件号码校验位错误"),
-        (2, "学历", "学历“幼儿园”不是有效选项"),
-        (2, "单位统一社会信用代码", "统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）"),
-        (2, "入会日期", "日期“2020-13-45”格式应为 YYYY-MM-DD"),
-        (2, "是否农民工", "应填写“是”或“否”"),
-        (2, "新就业形态", "新就业形态“宇航员”不是有效选项"),
-        (3, "证件类型", "证件类型“护照”不是有效选项"),
-        (4, "入会日期", "入会日期应晚于出生日期"),
-        (5, "入会日期", "此项为必填项"),
+        (2, "姓名", "此项为必填项", "", ""),
+        (2, "证件号码", "证件号码校验位错误", bad_check_digit, ""),
+        (2, "学历", "学历“幼儿园”不是有效选项", "幼儿园", ""),
+        (2, "单位统一社会信用代码", "统一社会信用代码应为18位数字或大写字母（不含I、O、Z、S、V）", "123", ""),
+        (2, "入会日期", "日期“2020-13-45”的月份应为1–12", "2020-13-45", ""),
+        (2, "是否农民工", "应填写“是”或“否”", "也许", ""),
+        (2, "新就业形态", "新就业形态“宇航员”不是有效选项", "宇航员", ""),
+        (3, "证件类型", "证件类型“护照”不是有效选项", "护照", "李四"),
+        (4, "入会日期", "入会日期应晚于出生日期", "1980-01-01", "李四"),
+        (5, "入会日期", "此项为必填项", "", "李四"),
     ]
     assert Member.objects.count() == 0
 
@@ -279,7 +283,10 @@ def test_id_number_saved_by_excel_as_a_number_is_refused(tree, tmp_path):
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
 
     reason = "证件号码被存成了数字，Excel 只保留15位有效数字，号码已失真；请把该列设为“文本”格式后重新填写"
-    assert result.errors == [(2, "证件号码", reason), (3, "证件号码", reason)]
+    assert result.errors == [
+        (2, "证件号码", reason, id_number(1)[:15] + "000", "李四"),  # as Excel kept it: 15 digits
+        (3, "证件号码", reason, "1.10105E+17", "李四"),
+    ]
     assert Member.objects.count() == 0
 
 
@@ -293,12 +300,16 @@ def test_skip_invalid_writes_the_good_rows_and_reports_the_bad(tree, tmp_path):
     )
 
     assert (result.accepted, result.total, result.created, result.skipped) == (True, 4, 2, 2)
+    date_reason = "日期“明天”格式有误，应为 YYYY-MM-DD（如 2024-01-05；也可写作 2024/1/5、2024.1.5 或 2024年1月5日）"
     assert result.errors == [
-        (3, "手机号码", "手机号码应为11位中国大陆手机号"),
-        (5, "入会日期", "日期“明天”格式应为 YYYY-MM-DD"),
+        (3, "手机号码", "手机号码应为11位中国大陆手机号", "12345", "李四"),
+        (5, "入会日期", date_reason, "明天", "李四"),
     ]
     assert result.report_path == str(report)
-    assert read_xlsx(report)[1:] == [[3.0, "手机号码", result.errors[0][2]], [5.0, "入会日期", result.errors[1][2]]]
+    assert read_xlsx(report, sheet=1)[1:] == [
+        [3.0, "李四", "手机号码", "12345", result.errors[0][2]],
+        [5.0, "李四", "入会日期", "明天", date_reason],
+    ]
     assert result.message == "已导入 2 名会员，跳过 2 行（共 2 处错误，见错误报告）"
     assert sorted(Member.objects.values_list("id_number_hash", flat=True)) == sorted(
         [pii.keyed_hash(id_number(1)), pii.keyed_hash(id_number(3))]
@@ -323,14 +334,17 @@ def test_duplicates_inside_the_file_are_reported_after_the_first(tree, tmp_path)
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
 
     reason = "与第2行的证件号码重复，同一人只能出现一次"
-    assert result.errors == [(4, "证件号码", reason), (5, "证件号码", reason)]
+    assert result.errors == [
+        (4, "证件号码", reason, id_number(1), "李四二"),
+        (5, "证件号码", reason, id_number(1), "李四三"),
+    ]
     assert (result.created, result.skipped) == (2, 2)
     assert Member.objects.filter(id_number_hash=pii.keyed_hash(id_number(1))).get().name == "李四"
 
 
 def test_duplicate_against_the_roll_names_the_union_when_in_scope(tree, tmp_path, monkeypatch):
     # given people already on the roll in scope (union A2) and outside it (union B1)
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)  # several lookup batches
+    monkeypatch.setattr(import_check, "DUPLICATE_BATCH", 2)  # several lookup batches
     held = member_create(actor=tree.officer_a, data=member_data(tree.union_a2, seq=2))
     member_create(actor=tree.officer_b, data=member_data(tree.union_b1, seq=4))
     rows = [person(1), person(2), person(3), person(4), person(5)]
@@ -339,8 +353,8 @@ def test_duplicate_against_the_roll_names_the_union_when_in_scope(tree, tmp_path
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=False)
 
     assert result.errors == [
-        (3, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）"),
-        (5, "证件号码", "此人已在其他工会登记为会员，请办理会员接转"),
+        (3, "证件号码", f"此人已是望京物流联合工会的会员（会员卡号 {held.card_number}）", id_number(2), "李四"),
+        (5, "证件号码", "此人已在其他工会登记为会员，请办理会员接转", id_number(4), "李四"),
     ]
     assert Member.objects.filter(org=tree.union_a1).count() == 0
 
@@ -358,9 +372,9 @@ def test_former_members_may_be_imported_again(tree, tmp_path):
 
 
 def test_many_rows_are_written_in_chunks_with_progress(tree, tmp_path, monkeypatch):
-    monkeypatch.setattr(imports, "WRITE_CHUNK", 3)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 4)
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 4)
+    monkeypatch.setattr(import_write, "WRITE_CHUNK", 3)
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 4)
+    monkeypatch.setattr(import_check, "DUPLICATE_BATCH", 4)
     monkeypatch.setattr(imports, "VALIDATE_PROGRESS_EVERY", 5)
     rows = [person(seq) for seq in range(1, 12)]
     path = write_csv(tmp_path / "eleven.csv", rows)
@@ -389,8 +403,8 @@ def test_many_rows_are_written_in_chunks_with_progress(tree, tmp_path, monkeypat
 
 def test_a_bad_row_after_batches_were_written_leaves_nothing(tree, tmp_path, monkeypatch):
     # given a file whose first ten rows are written (in batches of three) before its bad last row
-    monkeypatch.setattr(imports, "WRITE_BATCH", 3)
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 3)
+    monkeypatch.setattr(import_check, "DUPLICATE_BATCH", 2)
     rows = [person(seq) for seq in range(1, 11)] + [person(11, 入会日期="明天")]
     path = write_csv(tmp_path / "late-error.csv", rows)
     before = subtree_counts(org=tree.city)
@@ -408,9 +422,9 @@ def test_a_bad_row_after_batches_were_written_leaves_nothing(tree, tmp_path, mon
 def test_someone_registered_while_the_file_is_written_rejects_it(tree, tmp_path, monkeypatch):
     # given a person registered elsewhere after the importer looked them up on the roll
     # (the lookup is made to miss, as if the registration committed just after it)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 2)
     member_create(actor=tree.officer_a, data=member_data(tree.union_a2, seq=5))
-    monkeypatch.setattr(imports, "_current_holders", lambda hashes: [])
+    monkeypatch.setattr(import_check, "_current_holders", lambda hashes: [])
     path = write_csv(tmp_path / "race.csv", [person(seq) for seq in range(1, 8)])
 
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
@@ -427,7 +441,7 @@ def test_a_write_failing_while_the_next_batch_waits_for_the_connection_reserves_
 ):
     # given a write that fails just after the importing thread looked for failures (the writer
     # thread's race: on PostgreSQL the next statement would meet an aborted transaction)
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 2)
     real_settle = imports._Writer.settle
 
     def settle_then_fail(writer):
@@ -437,8 +451,8 @@ def test_a_write_failing_while_the_next_batch_waits_for_the_connection_reserves_
 
     monkeypatch.setattr(imports._Writer, "settle", settle_then_fail)
     reserved = []
-    real_allocate = imports.allocate_card_numbers
-    monkeypatch.setattr(imports, "allocate_card_numbers", lambda n: reserved.append(n) or real_allocate(n))
+    real_allocate = import_write.allocate_card_numbers
+    monkeypatch.setattr(import_write, "allocate_card_numbers", lambda n: reserved.append(n) or real_allocate(n))
     path = write_csv(tmp_path / "race.csv", [person(seq) for seq in range(1, 8)])
 
     result = import_members_file(actor=tree.officer_a, org=tree.union_a1, path=path, skip_invalid=True)
@@ -574,7 +588,9 @@ def test_job_with_a_bad_row_fails_with_a_report(tree, tmp_path, django_capture_o
     assert job.state == "failed"
     assert job.message == "发现 1 处错误，未导入任何数据"
     assert (job.total_rows, job.created_count, job.error_count, job.skipped_count, job.progress) == (2, 0, 1, 0, 100)
-    assert read_xlsx(job.report_path)[1:] == [[3.0, "民族", "民族“火星族”不在56个民族名称中"]]
+    assert read_xlsx(job.report_path, sheet=1)[1:] == [
+        [3.0, "李四", "民族", "火星族", "民族“火星族”不在56个民族名称中"]
+    ]
     assert Member.objects.count() == 0
 
 
@@ -619,7 +635,7 @@ def test_crash_mid_import_writes_nothing_and_fails_the_job(
     def boom(org_id, delta):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(imports, "_bump_count", boom)
+    monkeypatch.setattr(import_write, "_bump_count", boom)
     path = write_xlsx(tmp_path / "ok.xlsx", [person(1), person(2)])
 
     job = start(tree, path, django_capture_on_commit_callbacks)
@@ -632,13 +648,17 @@ def test_crash_mid_import_writes_nothing_and_fails_the_job(
     assert not Path(job.input_path).exists()
 
 
-@pytest.mark.parametrize(("step", "failing_call"), [("_check_row", 6), ("_insert_rows", 2)])
-def test_a_failure_midway_leaves_nothing_and_the_connection_usable(tree, tmp_path, monkeypatch, step, failing_call):
+@pytest.mark.parametrize(
+    ("module", "step", "failing_call"), [(imports, "_check_row", 6), (import_write, "_insert_rows", 2)]
+)
+def test_a_failure_midway_leaves_nothing_and_the_connection_usable(
+    tree, tmp_path, monkeypatch, module, step, failing_call
+):
     # given batches already written when checking a later row (in the importing thread) or writing
     # a later batch (in the writer thread) fails
-    monkeypatch.setattr(imports, "WRITE_BATCH", 2)
-    monkeypatch.setattr(imports, "DUPLICATE_BATCH", 2)
-    real, calls = getattr(imports, step), []
+    monkeypatch.setattr(import_write, "WRITE_BATCH", 2)
+    monkeypatch.setattr(import_check, "DUPLICATE_BATCH", 2)
+    real, calls = getattr(module, step), []
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -646,7 +666,7 @@ def test_a_failure_midway_leaves_nothing_and_the_connection_usable(tree, tmp_pat
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(imports, step, failing)
+    monkeypatch.setattr(module, step, failing)
     path = write_csv(tmp_path / "fails.csv", [person(seq) for seq in range(1, 9)])
 
     with pytest.raises(RuntimeError, match="disk on fire"):

@@ -21,6 +21,13 @@ from .selectors import job_get_visible
 router = Router(tags=["后台任务"])
 
 
+class ReasonCountOut(Schema):
+    column: str = Field(..., description="列名")
+    reason: str = Field(..., description="原因（各行不同的部分以“…”代替）")
+    count: int = Field(..., description="处数")
+    examples: list[str] = Field(..., description="填写的值举例（证件号码脱敏）")
+
+
 class JobOut(Schema):
     id: int
     kind: Literal["member_import", "medical_aid_enrol"] = Field(
@@ -40,6 +47,11 @@ class JobOut(Schema):
     skipped_count: int = Field(..., description="跳过的行数")
     message: str = Field(..., description="结果说明（中文）")
     report_url: str | None = Field(..., description="错误报告（XLSX）的下载地址；没有报告时为 null")
+    bad_rows_url: str | None = Field(
+        ...,
+        description="需改正的行（XLSX，导入模板的列加一列错误原因，改正后可直接重新导入）的下载地址；没有时为 null",
+    )
+    error_summary: list[ReasonCountOut] = Field(..., description="错误原因汇总，处数多的在前")
     created_at: dt.datetime
     finished_at: dt.datetime | None
 
@@ -50,6 +62,14 @@ class JobOut(Schema):
     @staticmethod
     def resolve_report_url(obj: Job) -> str | None:
         return reverse("api:job_report", kwargs={"job_id": obj.pk}) if obj.report_path else None
+
+    @staticmethod
+    def resolve_bad_rows_url(obj: Job) -> str | None:
+        return reverse("api:job_bad_rows", kwargs={"job_id": obj.pk}) if obj.summary.get("rows_path") else None
+
+    @staticmethod
+    def resolve_error_summary(obj: Job) -> list[dict]:
+        return obj.summary.get("reasons", [])
 
 
 @router.get("/{job_id}", response={200: JobOut, **READ_ERRORS}, summary="任务状态")
@@ -74,8 +94,35 @@ def get_job(request, job_id: RowId):
 )
 def get_job_report(request, job_id: RowId):
     job = job_get_visible(actor=request.auth, job_id=job_id)
-    report = Path(job.report_path).resolve() if job.report_path else None
-    # Served from the data folder only, as the page does (jobs.views.report).
-    if report is None or not report.is_file() or Path(settings.DATA_DIR).resolve() not in report.parents:
-        raise NotFound(_("该任务没有错误报告"))
+    report = _served(job.report_path, _("该任务没有错误报告"))
     return xlsx_response(report.open("rb"), filename=f"导入错误报告-{job.pk}.xlsx")
+
+
+@router.get(
+    "/{job_id}/bad-rows",
+    response=READ_ERRORS,
+    url_name="job_bad_rows",
+    summary="下载需改正的行",
+    description="XLSX：导入模板的列（原样保留所填的值）加一列错误原因（导入时忽略）；改正后可直接重新导入。"
+    "没有错误行时返回 404。",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Excel 文件（XLSX）",
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def get_job_bad_rows(request, job_id: RowId):
+    job = job_get_visible(actor=request.auth, job_id=job_id)
+    rows = _served(job.summary.get("rows_path", ""), _("该任务没有需改正的行"))
+    return xlsx_response(rows.open("rb"), filename=f"需改正的行-{job.pk}.xlsx")
+
+
+def _served(stored: str, missing: str) -> Path:
+    """A file the job wrote, served from the data folder only, as the pages do (jobs.views)."""
+    path = Path(stored).resolve() if stored else None
+    if path is None or not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
+        raise NotFound(missing)
+    return path

@@ -34,6 +34,9 @@ class Job(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     message = models.TextField(_("结果说明"), blank=True)
+    # What was wrong, for the result page and API: reasons counted, the first bad cells (ID numbers
+    # masked), how many bad rows the fix-up file holds (members.import_report.job_summary).
+    summary = models.JSONField(default=dict, blank=True)
     # host:pid:start of the process running the job (jobs.liveness): a job whose process is gone is failed.
     runner = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -55,15 +55,31 @@ def progress(request, job_id: int):
     return render(request, "jobs/_progress.html", {"job": job})
 
 
+def _served(stored: str, *, missing: str, gone: str) -> Path:
+    """A file a job wrote, served from the data folder only."""
+    if not stored:
+        raise Http404(missing)
+    path = Path(stored).resolve()
+    if not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
+        raise Http404(gone)
+    return path
+
+
 @require_GET
 @officer_view
 def report(request, job_id: int):
     """The job's error report, for jobs in the actor's scope only."""
     job = job_get_visible(actor=request.user, job_id=job_id)
-    if not job.report_path:
-        raise Http404(_("该任务没有错误报告"))
-    path = Path(job.report_path).resolve()
-    if not path.is_file() or Path(settings.DATA_DIR).resolve() not in path.parents:
-        raise Http404(_("错误报告已不存在"))
+    path = _served(job.report_path, missing=_("该任务没有错误报告"), gone=_("错误报告已不存在"))
     filename = _("导入错误报告-%(id)s%(suffix)s") % {"id": job.pk, "suffix": path.suffix}
+    return xlsx_response(path.open("rb"), filename=filename)
+
+
+@require_GET
+@officer_view
+def bad_rows(request, job_id: int):
+    """The rows the job could not take, with a reason column: fixed, the file is imported again."""
+    job = job_get_visible(actor=request.user, job_id=job_id)
+    path = _served(job.summary.get("rows_path", ""), missing=_("该任务没有需改正的行"), gone=_("文件已不存在"))
+    filename = _("需改正的行-%(id)s%(suffix)s") % {"id": job.pk, "suffix": path.suffix}
     return xlsx_response(path.open("rb"), filename=filename)

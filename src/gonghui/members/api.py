@@ -413,6 +413,7 @@ def import_members(
     response=READ_ERRORS,
     summary="导出会员名册（XLSX 或 CSV）",
     description="筛选参数与会员列表相同，导出数据范围内符合条件的全部会员；XLSX 的响应头 X-Row-Count 为行数。"
+    "前11列与导入模板相同（顺序一致），其后为会员卡号、性别、出生日期、所在工会、组织代码、会籍状态（导入时忽略）。"
     "以 = + - @ 开头的文字在 XLSX 中按文字写入，在 CSV 中前加单引号，打开时不会作为公式执行。",
     openapi_extra={
         "responses": {
@@ -430,13 +431,19 @@ def export_members(
     request,
     params: Query[MemberListParams],
     format: Literal["xlsx", "csv"] = Query("xlsx", description="xlsx（默认）或 csv（UTF-8，逐行传输，不限行数）"),
+    full_id: bool = Query(
+        False,
+        description="true：证件号码完整导出（需要查看完整证件号码的权限，否则 403；留有审计记录），文件可直接重新导入",
+    ),
 ):
     name = f"会员名册-{timezone.localdate():%Y%m%d}"
     if format == "csv":
-        headers, rows = export_members_csv(actor=request.auth, filters=params.to_filters())
+        headers, rows = export_members_csv(actor=request.auth, filters=params.to_filters(), full_id=full_id)
         return csv_response(headers, rows, export=ROLL_CSV_EXPORT, filename=f"{name}.csv")
     out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-    count = export_members_xlsx(actor=request.auth, filters=params.to_filters(), out=cast(BinaryIO, out))
+    count = export_members_xlsx(
+        actor=request.auth, filters=params.to_filters(), out=cast(BinaryIO, out), full_id=full_id
+    )
     out.seek(0)
     response = xlsx_response(cast(BinaryIO, out), filename=f"{name}.xlsx")
     response["X-Row-Count"] = str(count)

@@ -6,6 +6,7 @@ import can report every bad cell of a row at once while services raise on the fi
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from functools import lru_cache
@@ -76,20 +77,34 @@ def _choice(value: Any, choices: type[models.TextChoices], field_label: str | St
 
 
 def parse_date(value: Any) -> dt.date:
+    """2024-01-05, 2024/1/5, 2024.1.5, 2024年1月5日 or 20240105; a wrong date says which part is wrong."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = str(value or "").strip().replace("/", "-").replace(".", "-")
+    text = str(value or "").strip()
     # A regex and dt.date, not strptime: imports parse a date in every row.
     match = _DATE.match(text)
-    if match:
-        parts = match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)
-        try:
-            return dt.date(*(int(p) for p in parts))
-        except ValueError:
-            pass
-    raise ValidationError(_("日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": text})
+    if match is None:
+        shape = text.replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").removesuffix("日")
+        match = _DATE.match(shape)
+    if match is None:
+        raise ValidationError(
+            _("日期“%(value)s”格式有误，应为 YYYY-MM-DD（如 2024-01-05；也可写作 2024/1/5、2024.1.5 或 2024年1月5日）")
+            % {"value": text}
+        )
+    year, month, day = (int(p) for p in (match.group(1, 2, 3) if match.group(1) else match.group(4, 5, 6)))
+    if year < 1900:
+        raise ValidationError(_("日期“%(value)s”的年份有误") % {"value": text})
+    if not 1 <= month <= 12:
+        raise ValidationError(_("日期“%(value)s”的月份应为1–12") % {"value": text})
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        raise ValidationError(
+            _("日期“%(value)s”的日有误：%(year)d年%(month)d月只有%(days)d天")
+            % {"value": text, "year": year, "month": month, "days": days}
+        )
+    return dt.date(year, month, day)
 
 
 def parse_bool(value: Any) -> bool:

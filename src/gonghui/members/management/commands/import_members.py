@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.cli import command_actor, command_org
 from gonghui.core.errors import DomainError
+from gonghui.members.import_report import shown_value
 from gonghui.members.imports import import_members_file
 
 SHOWN_ERRORS = 20
@@ -46,13 +47,19 @@ class Command(BaseCommand):
         self.stdout.write(
             _("%(org)s（%(code)s）：共读取 %(total)d 行") % {"org": org.name, "code": org.code, "total": result.total}
         )
-        for row, column, reason in result.errors[:SHOWN_ERRORS]:
-            where = _("第%(row)d行") % {"row": row} if row else _("文件")
-            self.stdout.write(f"  {where}{f' [{column}]' if column else ''}：{reason}")
+        for error in result.errors[:SHOWN_ERRORS]:
+            where = _("第%(row)d行") % {"row": error.row} if error.row else _("文件")
+            who = f"（{error.name}）" if error.name else ""
+            found = (
+                _("（填写的是“%(value)s”）") % {"value": shown_value(error.column, error.value)} if error.value else ""
+            )
+            self.stdout.write(f"  {where}{who}{f' [{error.column}]' if error.column else ''}：{error.reason}{found}")
         if len(result.errors) > SHOWN_ERRORS:
             self.stdout.write("  " + _("……另有 %(n)d 处错误") % {"n": len(result.errors) - SHOWN_ERRORS})
         if result.report_path:
             self.stdout.write(_("错误报告：%(path)s") % {"path": result.report_path})
+        if result.bad_rows_path:
+            self.stdout.write(_("需改正的行（改正后可直接重新导入）：%(path)s") % {"path": result.bad_rows_path})
         if not result.accepted:
             raise CommandError(result.message)
         self.stdout.write(self.style.SUCCESS(result.message))
