@@ -122,7 +122,7 @@ def request_list(request):
     params = {k: v for k, v in request.GET.items() if k in form.fields or k == "sort"}
     now = timezone.now()
     if form.is_bound and not form.is_valid():
-        listing = {"rows": [], "error": _("筛选条件有误，请检查"), "first_page": True}
+        listing: dict[str, Any] = {"rows": [], "error": _("筛选条件有误，请检查"), "first_page": True}
     else:
         qs = request_list_visible_to(actor=request.user, filters=form.filters(), now=now)
         listing = queue_listing(qs, spec=REQUEST_QUEUE, params=params, cursor=cursor, limit=PAGE_SIZE, now=now)
