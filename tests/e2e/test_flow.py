@@ -48,7 +48,8 @@ def test_login_search_detail_import(live_server, new_page, tree, tmp_path, shots
     page.screenshot(path=shots_dir / "home-desktop.png", full_page=True)
 
     # live search by pinyin initials (htmx swaps only the results)
-    page.click("nav >> text=会员名册")
+    page.click("[data-testid=nav-members] > .dropdown-toggle")  # the 会员 group, then its roll
+    page.click("[data-testid=nav-members-list]")
     page.fill("#id_q", "zs")
     page.wait_for_url(re.compile(r"/members/\?q=zs"))
     rows = page.locator("[data-testid=member-row]")

@@ -62,7 +62,7 @@ class LegalAidForm(BootstrapFormMixin, forms.Form):
     outcome = forms.ChoiceField(label=_("结果"), choices=LegalAidOutcome.choices, initial=LegalAidOutcome.PENDING)
     amount_claimed = _money(_("主张金额（元）"))
     amount_recovered = _money(_("挽回金额（元）"))
-    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -80,7 +80,7 @@ class MediationForm(BootstrapFormMixin, forms.Form):
     mediator_name = forms.CharField(label=_("调解员"), max_length=64)
     mediator_org = forms.CharField(label=_("调解组织"), max_length=128)
     started_on = forms.DateField(label=_("开始调解日期"), widget=DATE_WIDGET, initial=timezone.localdate)
-    notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def service_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -90,7 +90,7 @@ class MediationSessionForm(BootstrapFormMixin, forms.Form):
     held_on = forms.DateField(label=_("调解日期"), widget=DATE_WIDGET, initial=timezone.localdate)
     place = forms.CharField(label=_("地点"), max_length=128)
     attendees = forms.CharField(label=_("参加人员"), max_length=255)
-    summary = forms.CharField(label=_("调解情况"), widget=forms.Textarea(attrs={"rows": 3}))
+    summary = forms.CharField(label=_("调解情况"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def service_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
@@ -115,14 +115,18 @@ class FollowUpForm(RadioFormMixin, forms.Form):
     method = forms.ChoiceField(label=_("回访方式"), choices=FollowUpMethod.choices)
     contacted = forms.ChoiceField(label=_("联系上职工"), choices=YES_NO, widget=forms.RadioSelect, initial="1")
     satisfied = forms.ChoiceField(label=_("职工是否表示满意"), choices=YES_NO_UNKNOWN, required=False)
-    answer = forms.CharField(label=_("职工反馈"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    answer = forms.CharField(
+        label=_("职工反馈"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     score = forms.ChoiceField(
         label=_("职工在电话中给出的评分"),
         required=False,
         choices=[("", _("未评分（可由职工网上评价）")), *SCORES],
         help_text=_("职工尚未网上评价时，可按回访中的答复代为记录"),
     )
-    comment = forms.CharField(label=_("评价内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("评价内容"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def service_kwargs(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -148,7 +152,7 @@ class RatingForm(RadioFormMixin, forms.Form):
 
 
 class OverdueFilterForm(ActorFormMixin, BootstrapFormMixin, forms.Form):
-    org = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    org = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
     within = OrgField(label=_("工会（含下级）"), required=False)
     escalated = forms.BooleanField(label=_("只看已督办"), required=False)
     major = forms.BooleanField(label=_("只看重大劳动事件"), required=False)

@@ -37,6 +37,7 @@ class Command(BaseCommand):
                     "没有找到仍使用演示密码的演示账号。可用 gonghui add-officer 创建账号，或用 gonghui createsuperuser 创建超级管理员。"
                 )
             )
+            self._print_address()
             return
         self.stdout.write("")
         self.stdout.write(_("演示账号（仅供本机演示，请勿在生产环境使用）："))
@@ -62,13 +63,19 @@ class Command(BaseCommand):
                     _("恢复码（%(name)s，每个只能使用一次）：%(codes)s")
                     % {"name": SUPERUSER, "codes": " ".join(recovery_codes)}
                 )
-        site_url = settings.GONGHUI_SITE_URL.rstrip("/")  # `make demo` sets it to the HOST and PORT it serves
         workers = demo_worker_logins()
         if workers:
             self.stdout.write("")
-            self.stdout.write(_("演示职工账号（手机端 %(url)s/m/ 登录）：") % {"url": site_url})
+            self.stdout.write(_("演示职工账号（手机端 %(url)s/m/ 登录）：") % {"url": _site_url()})
             self.stdout.write(
                 table((_("手机号"), _("密码"), _("说明")), [(w.phone, w.password, w.description) for w in workers])
             )
+        self._print_address()
+
+    def _print_address(self) -> None:
         self.stdout.write("")
-        self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 %(url)s/ 登录。") % {"url": site_url})
+        self.stdout.write(_("启动服务（gonghui runserver）后在浏览器打开 %(url)s/ 登录。") % {"url": _site_url()})
+
+
+def _site_url() -> str:
+    return settings.GONGHUI_SITE_URL.rstrip("/")  # `make demo` sets it to the HOST and PORT it serves
