@@ -7,18 +7,20 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.accounts.permissions import can_read, can_write
 from gonghui.core.workbench import Item, Urgency, link, register
 
-from .selectors import RequestFilters, request_list_visible_to
+from .forms import RequestFilterForm
+from .selectors import request_list_visible_to
 
 GROUP = _("维权服务")
 
 
-def _queue(params: dict[str, str], filters: RequestFilters) -> dict:
-    """The queue's filters twice: for the count (the list's selector) and for the link (the names
-    the list's form reads), so the total behind the link is the count."""
-    return {
-        "queryset": lambda actor: request_list_visible_to(actor=actor, filters=filters),
-        "url": link("rights:list", params),
-    }
+def _queue(params: dict[str, str]) -> dict:
+    """The link's parameters, read by the list's own form for the count, so the total behind the
+    link is the count by construction (one statement of the filter, not two to keep in step)."""
+
+    def queryset(actor):
+        return request_list_visible_to(actor=actor, filters=RequestFilterForm(params, actor=actor).filters())
+
+    return {"queryset": queryset, "url": link("rights:list", params)}
 
 
 def register_items() -> None:
@@ -30,7 +32,7 @@ def register_items() -> None:
             hint=_("超过受理或办结期限的申请"),
             urgency=Urgency.OVERDUE,
             allowed=can_read,
-            **_queue({"due": "overdue"}, RequestFilters(due="overdue")),
+            **_queue({"due": "overdue"}),
         ),
         Item(
             key="rights.escalated",
@@ -39,7 +41,7 @@ def register_items() -> None:
             hint=_("下级超期未办、报本工会督办的申请"),
             urgency=Urgency.OVERDUE,
             allowed=can_read,
-            **_queue({"escalated": "on", "open": "on"}, RequestFilters(escalated_to_me=True, open_only=True)),
+            **_queue({"escalated": "on", "open": "on"}),
         ),
         Item(
             key="rights.due_soon",
@@ -48,14 +50,14 @@ def register_items() -> None:
             hint=_("受理或办结期限在两天内"),
             urgency=Urgency.SOON,
             allowed=can_read,
-            **_queue({"due": "soon"}, RequestFilters(due="soon")),
+            **_queue({"due": "soon"}),
         ),
         Item(
             key="rights.to_accept",
             group=GROUP,
             label=_("待受理"),
             allowed=can_write,
-            **_queue({"awaiting": "accept"}, RequestFilters(awaiting="accept")),
+            **_queue({"awaiting": "accept"}),
         ),
         Item(
             key="rights.awaiting_report",
@@ -63,6 +65,6 @@ def register_items() -> None:
             label=_("交办待反馈"),
             hint=_("已交办下级、尚未上报办理结果"),
             allowed=can_write,
-            **_queue({"awaiting": "report"}, RequestFilters(awaiting="report")),
+            **_queue({"awaiting": "report"}),
         ),
     )
